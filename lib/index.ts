@@ -1,0 +1,23 @@
+// tensornode: the public API. Names follow TensorFlow.js so its code ports by changing the import.
+export { Tensor, tensor, tensor1d, tensor2d, tensor3d, tensor4d, scalar, zeros, ones, fill, oneHot } from './tensor';
+export type { DType, TypedArray, NestedArray } from './tensor';
+export { randomNormalTensor as randomNormal, randomUniformTensor as randomUniform } from './tensor';
+export { setSeed } from './random';
+export { layers, Layer } from './layers';
+export type { LayerArgs } from './layers';
+export * as layerClasses from './layers';
+export { LayerVariable } from './layers/layer';
+export { Sequential, sequential } from './models/sequential';
+export type { SequentialArgs } from './models/sequential';
+export { History } from './models/training';
+export type { ModelCompileArgs, ModelFitArgs, ModelEvaluateArgs, ModelPredictArgs } from './models/training';
+export { train, Optimizer } from './optimizers';
+export { initializers } from './initializers';
+export type { Initializer } from './initializers';
+export { callbacks, Callback, EarlyStopping } from './callbacks';
+export type { CallbackHooks, Logs } from './callbacks';
+export { getBackend, setBackend, backendInfo, setNumThreads, getNumThreads } from './backend';
+export type { BackendName, BackendInfo } from './backend';
+export { native as _native } from './native';
+
+export const version = '0.1.0';

@@ -1,0 +1,272 @@
+// Core layers: dense, activation, flatten, reshape, dropout. Forward and backward of each
+// sit side by side; the math is in native/cpu (elementwise.cpp, gemm.cpp).
+import { ResolvedActivation, resolveActivation } from '../activations';
+import { checkBoolean, checkNumberInRange, checkPositiveInteger, expected, shapeString } from '../errors';
+import { Initializer, resolveInitializer } from '../initializers';
+import { native } from '../native';
+import { randomUint32 } from '../random';
+import { Tensor, sizeOf } from '../tensor';
+import { Layer, LayerArgs, LayerVariable } from './layer';
+
+export interface DenseLayerArgs extends LayerArgs {
+  units: number;
+  activation?: string;
+  useBias?: boolean;
+  kernelInitializer?: string | Initializer;
+  biasInitializer?: string | Initializer;
+  /** tfjs spelling of the input size for a first layer: same as inputShape [inputDim]. */
+  inputDim?: number;
+}
+
+/** y = activation(x · kernel + bias) over the last axis. kernel: [in, units] (Keras layout). */
+export class Dense extends Layer {
+  protected override supportsMasking = true;
+  static readonly className = 'Dense';
+  readonly units: number;
+  readonly activation: ResolvedActivation;
+  readonly useBias: boolean;
+  private readonly kernelInitializer: Initializer;
+  private readonly biasInitializer: Initializer;
+  kernel?: LayerVariable;
+  bias?: LayerVariable;
+  // Saved by forward for backward (see Note [Reused buffers]).
+  private x?: Tensor;
+  private z: Tensor | null = null;
+  private y?: Tensor;
+
+  constructor(args: DenseLayerArgs) {
+    if (args === null || typeof args !== 'object') throw new TypeError(expected('an object with units', 'dense(args)', args));
+    const inputShape = args.inputShape ?? (args.inputDim !== undefined ? [checkPositiveInteger(args.inputDim, 'inputDim')] : undefined);
+    super({ ...args, inputShape });
+    this.units = checkPositiveInteger(args.units, 'units');
+    this.activation = resolveActivation(args.activation);
+    this.useBias = args.useBias === undefined ? true : checkBoolean(args.useBias, 'useBias');
+    this.kernelInitializer = resolveInitializer(args.kernelInitializer, 'kernelInitializer', 'glorotUniform');
+    this.biasInitializer = resolveInitializer(args.biasInitializer, 'biasInitializer', 'zeros');
+  }
+
+  override build(inputShape: number[]): void {
+    if (inputShape.length < 1) throw new RangeError(`Dense ${this.name} needs inputs of rank >= 2 but received [null]`);
+    const inDim = inputShape[inputShape.length - 1];
+    this.kernel = this.addWeight('kernel', [inDim, this.units], this.kernelInitializer);
+    if (this.useBias) this.bias = this.addWeight('bias', [this.units], this.biasInitializer);
+    super.build(inputShape);
+  }
+
+  computeOutputShape(inputShape: number[]): number[] {
+    return [...inputShape.slice(0, -1), this.units];
+  }
+
+  forward(x: Tensor, _training: boolean): Tensor {
+    const inDim = this.kernel!.shape[0];
+    const rows = x.size / inDim;
+    const outShape = [...x.shape.slice(0, -1), this.units];
+    const y = this.buffer('y', outShape);
+    const z = this.activation.name === 'linear' ? null : this.buffer('z', outShape);
+    native.denseForward(y.values as Float32Array, z ? (z.values as Float32Array) : null, x.values as Float32Array,
+      this.kernel!.value, this.bias ? this.bias.value : null, rows, inDim, this.units, this.activation.code,
+      this.activation.alpha);
+    this.x = x;
+    this.z = z;
+    this.y = y;
+    return y;
+  }
+
+  backward(dy: Tensor, needInputGrad: boolean, dyIsPreActivation = false): Tensor | null {
+    const x = this.x!, y = this.y!;
+    const inDim = this.kernel!.shape[0];
+    const rows = x.size / inDim;
+    const dx = needInputGrad ? this.buffer('dx', x.shape) : null;
+    const dz = this.activation.name === 'linear' || dyIsPreActivation ? null : this.buffer('dz', y.shape);
+    native.denseBackward(dx ? (dx.values as Float32Array) : null, this.kernel!.grad, this.bias ? this.bias.grad : null,
+      dz ? (dz.values as Float32Array) : null, dy.values as Float32Array, x.values as Float32Array, this.kernel!.value,
+      this.z ? (this.z.values as Float32Array) : null, y.values as Float32Array, rows, inDim, this.units,
+      this.activation.code, this.activation.alpha, dyIsPreActivation);
+    return dx;
+  }
+
+  override fusableOutputActivation(): 'sigmoid' | 'softmax' | null {
+    const a = this.activation.name;
+    return a === 'sigmoid' || a === 'softmax' ? a : null;
+  }
+
+  override preActivationOutput(): Tensor | null {
+    return this.z;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), units: this.units, activation: this.activation.name, useBias: this.useBias };
+  }
+}
+
+export interface ActivationLayerArgs extends LayerArgs {
+  activation: string;
+  /** Negative slope for leakyRelu, alpha for elu. */
+  alpha?: number;
+}
+
+/** Applies an activation elementwise (softmax over the last axis). */
+export class Activation extends Layer {
+  protected override supportsMasking = true;
+  static readonly className = 'Activation';
+  readonly activation: ResolvedActivation;
+  private x?: Tensor;
+  private y?: Tensor;
+
+  constructor(args: ActivationLayerArgs) {
+    if (args === null || typeof args !== 'object') throw new TypeError(expected('an object with activation', 'activation(args)', args));
+    super(args);
+    const resolved = resolveActivation(args.activation);
+    this.activation = args.alpha === undefined ? resolved : { ...resolved, alpha: checkNumberInRange(args.alpha, 'alpha', -1e9, 1e9) };
+  }
+
+  computeOutputShape(inputShape: number[]): number[] {
+    return inputShape.slice();
+  }
+
+  forward(x: Tensor, _training: boolean): Tensor {
+    const cols = x.shape[x.rank - 1];
+    const y = this.buffer('y', x.shape);
+    native.activationForward(y.values as Float32Array, x.values as Float32Array, x.size / cols, cols, this.activation.code,
+      this.activation.alpha);
+    this.x = x;
+    this.y = y;
+    return y;
+  }
+
+  backward(dy: Tensor, needInputGrad: boolean, dyIsPreActivation = false): Tensor | null {
+    if (!needInputGrad) return null;
+    if (dyIsPreActivation) return dy;
+    const x = this.x!, y = this.y!;
+    const cols = x.shape[x.rank - 1];
+    const dx = this.buffer('dx', x.shape);
+    native.activationBackward(dx.values as Float32Array, dy.values as Float32Array, x.values as Float32Array,
+      y.values as Float32Array, x.size / cols, cols, this.activation.code, this.activation.alpha);
+    return dx;
+  }
+
+  override fusableOutputActivation(): 'sigmoid' | 'softmax' | null {
+    const a = this.activation.name;
+    return a === 'sigmoid' || a === 'softmax' ? a : null;
+  }
+
+  override preActivationOutput(): Tensor | null {
+    return this.x ?? null;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), activation: this.activation.name };
+  }
+}
+
+/** [batch, d1, d2, …] -> [batch, d1·d2·…], a view on the same memory. */
+export class Flatten extends Layer {
+  static readonly className = 'Flatten';
+
+  computeOutputShape(inputShape: number[]): number[] {
+    return [sizeOf(inputShape)];
+  }
+
+  forward(x: Tensor, _training: boolean): Tensor {
+    return new Tensor(x.values, [x.shape[0], x.size / x.shape[0]], x.dtype);
+  }
+
+  backward(dy: Tensor, needInputGrad: boolean): Tensor | null {
+    return needInputGrad ? new Tensor(dy.values, [dy.shape[0], ...this.builtInputShape!], dy.dtype) : null;
+  }
+}
+
+export interface ReshapeLayerArgs extends LayerArgs {
+  targetShape: number[];
+}
+
+/** Reshapes each sample to targetShape (one entry may be -1), a view on the same memory. */
+export class Reshape extends Layer {
+  static readonly className = 'Reshape';
+  readonly targetShape: number[];
+
+  constructor(args: ReshapeLayerArgs) {
+    if (args === null || typeof args !== 'object') throw new TypeError(expected('an object with targetShape', 'reshape(args)', args));
+    super(args);
+    const t = args.targetShape;
+    if (!Array.isArray(t) || !t.every((d) => Number.isInteger(d) && (d > 0 || d === -1)) || t.filter((d) => d === -1).length > 1) {
+      throw new TypeError(expected('an array of positive integers with at most one -1', 'targetShape', t));
+    }
+    this.targetShape = t.slice();
+  }
+
+  computeOutputShape(inputShape: number[]): number[] {
+    const size = sizeOf(inputShape);
+    const known = this.targetShape.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+    const out = this.targetShape.map((d) => (d === -1 ? size / known : d));
+    if (!out.every((d) => Number.isInteger(d) && d > 0) || sizeOf(out) !== size) {
+      throw new RangeError(`Expected a targetShape with ${size} elements per sample (input shape ${shapeString(inputShape)}) ` +
+        `for reshape ${this.name} but received ${shapeString(this.targetShape)}`);
+    }
+    return out;
+  }
+
+  forward(x: Tensor, _training: boolean): Tensor {
+    return new Tensor(x.values, [x.shape[0], ...this.builtOutputShape!], x.dtype);
+  }
+
+  backward(dy: Tensor, needInputGrad: boolean): Tensor | null {
+    return needInputGrad ? new Tensor(dy.values, [dy.shape[0], ...this.builtInputShape!], dy.dtype) : null;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), targetShape: this.targetShape };
+  }
+}
+
+export interface DropoutLayerArgs extends LayerArgs {
+  rate: number;
+  /** Seed for this layer's masks; by default they come from the global seeded source. */
+  seed?: number;
+}
+
+/** Inverted dropout: in training, zeroes a `rate` fraction and scales the rest by 1/(1-rate). */
+export class Dropout extends Layer {
+  protected override supportsMasking = true;
+  static readonly className = 'Dropout';
+  readonly rate: number;
+  private readonly seed?: number;
+  private calls = 0;
+  private mask: Tensor | null = null;
+
+  constructor(args: DropoutLayerArgs) {
+    if (args === null || typeof args !== 'object') throw new TypeError(expected('an object with rate', 'dropout(args)', args));
+    super(args);
+    this.rate = checkNumberInRange(args.rate, 'rate', 0, 1, true, false);
+    if (args.seed !== undefined) this.seed = checkPositiveInteger(args.seed + 1, 'seed') - 1;
+  }
+
+  computeOutputShape(inputShape: number[]): number[] {
+    return inputShape.slice();
+  }
+
+  forward(x: Tensor, training: boolean): Tensor {
+    if (!training || this.rate === 0) {
+      this.mask = null;
+      return x;
+    }
+    const y = this.buffer('y', x.shape);
+    const mask = this.buffer('mask', x.shape);
+    const seed = this.seed === undefined ? randomUint32() : (this.seed + 0x9e3779b9 * ++this.calls) >>> 0;
+    native.dropoutForward(y.values as Float32Array, mask.values as Float32Array, x.values as Float32Array, x.size, this.rate, seed);
+    this.mask = mask;
+    return y;
+  }
+
+  backward(dy: Tensor, needInputGrad: boolean): Tensor | null {
+    if (!needInputGrad) return null;
+    if (this.mask === null) return dy;
+    const dx = this.buffer('dx', dy.shape);
+    native.multiply(dx.values as Float32Array, dy.values as Float32Array, this.mask.values as Float32Array, dy.size);
+    return dx;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), rate: this.rate };
+  }
+}

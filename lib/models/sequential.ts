@@ -1,0 +1,172 @@
+// tn.sequential: a linear stack of layers (Keras' / TensorFlow.js' Sequential).
+import { expected, shapeString } from '../errors';
+import { Layer, LayerVariable } from '../layers/layer';
+import { DType, Tensor } from '../tensor';
+import { summaryLines } from './summary';
+import {
+  Compiled, History, ModelCompileArgs, ModelEvaluateArgs, ModelFitArgs, ModelPredictArgs, TrainableGraph, compileModel,
+  evaluateModel, fitModel, predictModel, trainOnBatchModel,
+} from './training';
+
+export interface SequentialArgs {
+  layers?: Layer[];
+  name?: string;
+}
+
+let sequentialCount = 0;
+
+export class Sequential implements TrainableGraph {
+  readonly name: string;
+  readonly layers: Layer[] = [];
+  stopTraining = false;
+  private compiled: Compiled | null = null;
+  private builtInputShape?: number[];
+  private trainableCache: LayerVariable[] | null = null;
+
+  constructor(args: SequentialArgs = {}) {
+    if (args === null || typeof args !== 'object') throw new TypeError(expected('an object {layers, name}', 'sequential(args)', args));
+    this.name = args.name ?? (sequentialCount++ === 0 ? 'sequential' : `sequential_${sequentialCount - 1}`);
+    if (args.layers !== undefined) {
+      if (!Array.isArray(args.layers)) throw new TypeError(expected('an array of layers', 'layers', args.layers));
+      args.layers.forEach((l) => this.add(l));
+    }
+  }
+
+  /** Appends a layer; builds it at once when the input shape is known (so summary() works). */
+  add(layer: Layer): void {
+    if (!(layer instanceof Layer)) throw new TypeError(expected('a Layer (e.g. tn.layers.dense({units: 10}))', 'layer', layer));
+    if (this.layers.includes(layer)) throw new Error(`Layer ${layer.name} is already in model ${this.name}`);
+    if (this.layers.length === 0) {
+      if (layer.declaredInputShape) this.buildFrom(layer, layer.declaredInputShape);
+    } else if (this.builtInputShape) {
+      this.buildFrom(layer, this.layers[this.layers.length - 1].builtOutputShape!);
+    } else if (layer.declaredInputShape) {
+      throw new Error(`Only the first layer of a Sequential model takes an inputShape; layer ${layer.name} has one`);
+    }
+    this.layers.push(layer);
+    this.trainableCache = null;
+    if (this.layers.length === 1 && layer.declaredInputShape) this.builtInputShape = layer.declaredInputShape.slice();
+  }
+
+  private buildFrom(layer: Layer, inputShape: number[]): void {
+    layer.ensureBuilt(inputShape);
+  }
+
+  /** Builds every layer for a batch-less input shape (done on first fit/predict if needed). */
+  ensureBuilt(inputShape: number[]): void {
+    if (this.layers.length === 0) throw new Error(`Model ${this.name} has no layers; add some with model.add(layer)`);
+    if (this.builtInputShape) return;
+    let shape = inputShape;
+    for (const layer of this.layers) {
+      layer.ensureBuilt(shape);
+      shape = layer.builtOutputShape!;
+    }
+    this.builtInputShape = inputShape.slice();
+    this.trainableCache = null;
+  }
+
+  inputShape(): number[] | undefined {
+    return this.builtInputShape;
+  }
+
+  inputDtype(): DType {
+    return this.layers.length > 0 ? this.layers[0].inputDtype : 'float32';
+  }
+
+  outputShape(): number[] {
+    const last = this.layers[this.layers.length - 1];
+    if (!last?.builtOutputShape) throw new Error(`Model ${this.name} is not built yet: give the first layer an inputShape`);
+    return last.builtOutputShape;
+  }
+
+  outputLayer(): Layer {
+    return this.layers[this.layers.length - 1];
+  }
+
+  trainableVariables(): LayerVariable[] {
+    if (this.trainableCache === null) this.trainableCache = this.layers.flatMap((l) => l.trainableVariables);
+    return this.trainableCache;
+  }
+
+  forwardBatch(x: Tensor, training: boolean): Tensor {
+    let h = x;
+    let mask: Tensor | null = null;
+    for (const layer of this.layers) {
+      const input = h;
+      h = layer.forward(input, training, mask);
+      mask = layer.computeMask(input, mask);
+    }
+    return h;
+  }
+
+  backwardBatch(dy: Tensor, dyIsPreActivation: boolean): void {
+    // Layers before the first one with trainable weights need no backward at all.
+    const first = this.layers.findIndex((l) => l.trainableVariables.length > 0);
+    if (first < 0) return;
+    let g: Tensor | null = dy;
+    for (let i = this.layers.length - 1; i >= first && g !== null; i--) {
+      g = this.layers[i].backward(g, i > first, dyIsPreActivation && i === this.layers.length - 1);
+    }
+  }
+
+  compile(args: ModelCompileArgs): void {
+    this.compiled = compileModel(this, args);
+  }
+
+  get optimizer() {
+    return this.compiled?.optimizer;
+  }
+
+  fit(x: Tensor, y: Tensor, args?: ModelFitArgs): Promise<History> {
+    return fitModel(this, this.compiled, x, y, args);
+  }
+
+  evaluate(x: Tensor, y: Tensor, args?: ModelEvaluateArgs): Promise<Tensor | Tensor[]> {
+    return evaluateModel(this, this.compiled, x, y, args);
+  }
+
+  predict(x: Tensor, args?: ModelPredictArgs): Tensor {
+    return predictModel(this, x, args);
+  }
+
+  trainOnBatch(x: Tensor, y: Tensor): number | number[] {
+    return trainOnBatchModel(this, this.compiled, x, y);
+  }
+
+  summary(lineLength?: number, positions?: number[], printFn: (line: string) => void = console.log): void {
+    if (this.layers.length === 0) throw new Error(`Model ${this.name} has no layers to summarize`);
+    if (!this.builtInputShape) {
+      throw new Error(`Model ${this.name} is not built yet: give the first layer an inputShape, or call fit/predict first`);
+    }
+    for (const line of summaryLines(this.name, this.layers, lineLength, positions)) printFn(line);
+  }
+
+  countParams(): number {
+    return this.layers.reduce((n, l) => n + l.countParams(), 0);
+  }
+
+  getWeights(): Tensor[] {
+    return this.layers.flatMap((l) => l.getWeights());
+  }
+
+  setWeights(weights: Tensor[]): void {
+    const total = this.layers.reduce((n, l) => n + l.weightVariables.length, 0);
+    if (!Array.isArray(weights) || weights.length !== total) {
+      throw new RangeError(`Model ${this.name} expects ${total} weight tensors but received ${Array.isArray(weights) ? weights.length : typeof weights}`);
+    }
+    let i = 0;
+    for (const l of this.layers) {
+      const n = l.weightVariables.length;
+      l.setWeights(weights.slice(i, i + n));
+      i += n;
+    }
+  }
+
+  toString(): string {
+    return `Sequential(${this.name}: ${this.layers.map((l) => `${l.name} ${shapeString([null, ...(l.builtOutputShape ?? [])])}`).join(' -> ')})`;
+  }
+}
+
+export function sequential(args?: SequentialArgs): Sequential {
+  return new Sequential(args);
+}

@@ -1,0 +1,387 @@
+// The training loop behind compile/fit/evaluate/predict, shared by every model type.
+//
+// A step: forward through the graph, ONE native call for the loss and its gradient (fused
+// with a sigmoid/softmax output, Note [Fused output activation] in native/cpu/loss.h),
+// backward in reverse order, ONE native optimizer update over all trainable variables.
+// Buffers are reused between steps (Note [Reused buffers] in layers/layer.ts). fit yields
+// to the event loop between batches, so a server stays responsive while it trains.
+import { CallbackHooks, Callback, Logs, TrainingModel, runHooks } from '../callbacks';
+import { checkBoolean, checkNumberInRange, checkPositiveInteger, expected, shapeString } from '../errors';
+import { Layer, LayerVariable } from '../layers/layer';
+import { ResolvedLoss, resolveLoss } from '../losses';
+import { Metric, resolveMetric } from '../metrics';
+import { native } from '../native';
+import { Optimizer, resolveOptimizer } from '../optimizers';
+import { shuffleInPlace } from '../random';
+import { DType, Tensor, TypedArray, checkTensor, sizeOf } from '../tensor';
+import { ProgressReporter } from './progress';
+
+/** What a model type gives the training loop. Shapes are batch-less. */
+export interface TrainableGraph extends TrainingModel {
+  readonly name: string;
+  /** Builds the model for a batch-less input shape if it is not built yet. */
+  ensureBuilt(inputShape: number[]): void;
+  inputShape(): number[] | undefined;
+  inputDtype(): DType;
+  outputShape(): number[];
+  forwardBatch(x: Tensor, training: boolean): Tensor;
+  backwardBatch(dy: Tensor, dyIsPreActivation: boolean): void;
+  outputLayer(): Layer;
+  trainableVariables(): LayerVariable[];
+}
+
+export interface ModelCompileArgs {
+  optimizer: string | Optimizer;
+  loss: string;
+  metrics?: string | string[];
+}
+
+export interface ModelFitArgs {
+  epochs?: number;
+  batchSize?: number;
+  validationSplit?: number;
+  validationData?: [Tensor, Tensor];
+  shuffle?: boolean;
+  /** 0: silent, 1: progress bar (TTY) or a line per epoch, 2: a line per epoch. */
+  verbose?: 0 | 1 | 2;
+  callbacks?: CallbackHooks | Callback | (CallbackHooks | Callback)[];
+  initialEpoch?: number;
+}
+
+export interface ModelEvaluateArgs {
+  batchSize?: number;
+  verbose?: 0 | 1;
+}
+
+export interface ModelPredictArgs {
+  batchSize?: number;
+}
+
+/** What fit returns: per-epoch logs, also reachable as history.loss, history.acc, history.val_loss, … */
+export class History {
+  epoch: number[] = [];
+  history: Record<string, number[]> = {};
+  params: Record<string, unknown> = {};
+  [key: string]: unknown;
+
+  record(epoch: number, logs: Logs): void {
+    this.epoch.push(epoch);
+    for (const [k, v] of Object.entries(logs)) {
+      if (!this.history[k]) this.history[k] = [];
+      this.history[k].push(v);
+      this[k] = this.history[k];
+    }
+  }
+}
+
+/** The compiled state of a model: optimizer, loss, metrics. */
+export interface Compiled {
+  optimizer: Optimizer;
+  loss: ResolvedLoss;
+  metrics: Metric[];
+}
+
+export function compileModel(graph: TrainableGraph, args: ModelCompileArgs): Compiled {
+  if (args === null || typeof args !== 'object') throw new TypeError(expected('an object {optimizer, loss, metrics}', 'compile(args)', args));
+  const optimizer = resolveOptimizer(args.optimizer);
+  const loss = resolveLoss(args.loss);
+  const names = args.metrics === undefined ? [] : Array.isArray(args.metrics) ? args.metrics : [args.metrics];
+  const outputUnits = graph.inputShape() !== undefined ? graph.outputShape()[graph.outputShape().length - 1] : 0;
+  const metrics = names.map((m) => resolveMetric(m, loss, outputUnits));
+  return { optimizer, loss, metrics };
+}
+
+// ---- data preparation ----------------------------------------------------------------
+
+/** x converted once to the dtype the model's first layer takes. */
+function prepareInputs(graph: TrainableGraph, x: Tensor, argument: string): Tensor {
+  if (x.rank < 2 && graph.inputShape()?.length !== 0) {
+    throw new RangeError(`Expected ${argument} to have a batch dimension and at least one more, but received shape ${shapeString(x.shape)}`);
+  }
+  const sampleShape = x.shape.slice(1);
+  graph.ensureBuilt(sampleShape);
+  const want = graph.inputShape()!;
+  if (want.length !== sampleShape.length || want.some((d, i) => d !== sampleShape[i])) {
+    throw new RangeError(`Expected ${argument} of shape ${shapeString([null, ...want])} but received shape ${shapeString(x.shape)}`);
+  }
+  const dtype = graph.inputDtype();
+  const v = x.values;
+  if (dtype === 'float32') {
+    for (let i = 0; i < v.length; i++) {
+      if (Number.isNaN(v[i])) throw new RangeError(`${argument} holds NaN at flat index ${i}`);
+    }
+    return x.dtype === 'float32' ? x : new Tensor(Float32Array.from(v), x.shape, 'float32');
+  }
+  if (x.dtype === 'int32') return x;
+  const out = new Int32Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    if (!Number.isInteger(v[i])) throw new TypeError(expected('integer indices', `${argument}[${i}]`, v[i]));
+    out[i] = v[i];
+  }
+  return new Tensor(out, x.shape, 'int32');
+}
+
+/** y checked against the model output: int32 class labels for the sparse loss, else float32 of the output shape. */
+function prepareTargets(graph: TrainableGraph, loss: ResolvedLoss, y: Tensor, batchCount: number, argument: string): Tensor {
+  if (y.shape[0] !== batchCount) {
+    throw new RangeError(`Expected ${argument} to have ${batchCount} samples (as the inputs) but received shape ${shapeString(y.shape)}`);
+  }
+  const out = graph.outputShape();
+  if (loss.sparse) {
+    const classes = out[out.length - 1];
+    const labelShape = out.slice(0, -1);
+    const given = y.shape.slice(1);
+    const ok = given.length === labelShape.length ? given.every((d, i) => d === labelShape[i])
+      : given.length === labelShape.length + 1 && given[given.length - 1] === 1 && labelShape.every((d, i) => d === given[i]);
+    if (!ok) {
+      throw new RangeError(`Expected ${argument} of shape ${shapeString([null, ...labelShape])} (class indices) for ` +
+        `sparseCategoricalCrossentropy but received shape ${shapeString(y.shape)}`);
+    }
+    const v = y.values;
+    const labels = y.dtype === 'int32' ? (v as Int32Array) : new Int32Array(v.length);
+    for (let i = 0; i < v.length; i++) {
+      if (!Number.isInteger(v[i]) || v[i] < 0 || v[i] >= classes) {
+        throw new RangeError(expected(`a class index in [0, ${classes})`, `${argument}[${i}]`, v[i]));
+      }
+      labels[i] = v[i];
+    }
+    return new Tensor(labels, [y.shape[0], ...labelShape], 'int32');
+  }
+  const given = y.shape.slice(1);
+  if (given.length !== out.length || given.some((d, i) => d !== out[i])) {
+    throw new RangeError(`Expected ${argument} of shape ${shapeString([null, ...out])} (the model's output) but received ` +
+      `shape ${shapeString(y.shape)}`);
+  }
+  const v = y.values;
+  for (let i = 0; i < v.length; i++) if (Number.isNaN(v[i])) throw new RangeError(`${argument} holds NaN at flat index ${i}`);
+  return y.dtype === 'float32' ? y : new Tensor(Float32Array.from(v), y.shape, 'float32');
+}
+
+/** Hands out batches of a tensor: views when in order, gathered into a reused buffer when shuffled. */
+class Batcher {
+  private readonly rowShape: number[];
+  private readonly rowSize: number;
+  private gathered: TypedArray | null = null;
+
+  constructor(private readonly source: Tensor) {
+    this.rowShape = source.shape.slice(1);
+    this.rowSize = sizeOf(this.rowShape);
+  }
+
+  batch(order: Int32Array | null, start: number, end: number): Tensor {
+    const n = end - start;
+    const values = this.source.values;
+    const r = this.rowSize;
+    if (order === null) return new Tensor(values.subarray(start * r, end * r), [n, ...this.rowShape], this.source.dtype);
+    if (this.gathered === null || this.gathered.length < n * r) {
+      this.gathered = this.source.dtype === 'int32' ? new Int32Array(n * r) : new Float32Array(n * r);
+    }
+    const out = this.gathered.subarray(0, n * r);
+    for (let i = 0; i < n; i++) {
+      const row = order[start + i];
+      out.set(values.subarray(row * r, (row + 1) * r), i * r);
+    }
+    return new Tensor(out, [n, ...this.rowShape], this.source.dtype);
+  }
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+// ---- one step ------------------------------------------------------------------------
+
+interface StepResult {
+  loss: number;
+  metrics: number[];
+}
+
+class StepRunner {
+  private grad: Tensor | null = null;
+  private readonly variables: LayerVariable[];
+
+  constructor(private readonly graph: TrainableGraph, private readonly compiled: Compiled) {
+    this.variables = graph.trainableVariables();
+  }
+
+  /** Forward, loss (+ gradient when training), metrics; backward and update when training. */
+  run(x: Tensor, y: Tensor, training: boolean): StepResult {
+    const { loss, metrics, optimizer } = this.compiled;
+    const out = this.graph.forwardBatch(x, training);
+    const last = this.graph.outputLayer();
+    const fused = loss.fusesWith !== null && last.fusableOutputActivation() === loss.fusesWith;
+    const lossInput = fused ? last.preActivationOutput()! : out;
+    const cols = out.shape[out.rank - 1];
+    const rows = out.size / cols;
+    let grad: Tensor | null = null;
+    if (training) {
+      if (this.grad === null || this.grad.size !== out.size) this.grad = new Tensor(new Float32Array(out.size), out.shape.slice());
+      grad = new Tensor(this.grad.values, out.shape, 'float32');
+    }
+    const value = native.lossForwardBackward(loss.code, fused, grad ? (grad.values as Float32Array) : null,
+      lossInput.values as Float32Array, y.values, rows, cols);
+    const metricValues = metrics.map((m) => m.compute(out.values as Float32Array, y.values, rows, cols));
+    if (training) {
+      if (!Number.isFinite(value)) {
+        throw new Error(`The loss became ${value} during training. Lower the learning rate, or check the data ` +
+          '(inputs and targets are checked for NaN when fit starts).');
+      }
+      this.graph.backwardBatch(grad!, fused);
+      optimizer.applyGradients(this.variables);
+    }
+    return { loss: value, metrics: metricValues };
+  }
+}
+
+// ---- fit / evaluate / predict ----------------------------------------------------------
+
+function checkOptionalPositiveInteger(v: unknown, argument: string, fallback: number): number {
+  return v === undefined ? fallback : checkPositiveInteger(v, argument);
+}
+
+export async function fitModel(graph: TrainableGraph, compiled: Compiled | null, xIn: Tensor, yIn: Tensor,
+  args: ModelFitArgs = {}): Promise<History> {
+  if (compiled === null) throw new Error('You must compile a model before training it: model.compile({optimizer, loss})');
+  checkTensor(xIn, 'x');
+  checkTensor(yIn, 'y');
+  if (args === null || typeof args !== 'object') throw new TypeError(expected('an object', 'fit args', args));
+  const epochs = checkOptionalPositiveInteger(args.epochs, 'epochs', 1);
+  const batchSize = checkOptionalPositiveInteger(args.batchSize, 'batchSize', 32);
+  const shuffle = args.shuffle === undefined ? true : checkBoolean(args.shuffle, 'shuffle');
+  const verbose = args.verbose ?? 1;
+  if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new TypeError(expected('0, 1 or 2', 'verbose', verbose));
+  const initialEpoch = args.initialEpoch === undefined ? 0 : checkNumberInRange(args.initialEpoch, 'initialEpoch', 0, epochs, true, false);
+  const hooks: CallbackHooks[] = (args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks]) as CallbackHooks[];
+  hooks.forEach((cb, i) => {
+    if (cb === null || typeof cb !== 'object') throw new TypeError(expected('a callback object', `callbacks[${i}]`, cb));
+    if (cb instanceof Callback) cb.setModel(graph);
+  });
+
+  let x = prepareInputs(graph, xIn, 'x');
+  let y = prepareTargets(graph, compiled.loss, yIn, x.shape[0], 'y');
+  let valX: Tensor | null = null;
+  let valY: Tensor | null = null;
+  if (args.validationData !== undefined) {
+    if (!Array.isArray(args.validationData) || args.validationData.length !== 2) {
+      throw new TypeError(expected('[xVal, yVal]', 'validationData', args.validationData));
+    }
+    valX = prepareInputs(graph, checkTensor(args.validationData[0], 'validationData[0]'), 'validationData[0]');
+    valY = prepareTargets(graph, compiled.loss, checkTensor(args.validationData[1], 'validationData[1]'), valX.shape[0], 'validationData[1]');
+  } else if (args.validationSplit !== undefined) {
+    const split = checkNumberInRange(args.validationSplit, 'validationSplit', 0, 1, false, false);
+    // As Keras: the LAST fraction of the samples, taken before any shuffling.
+    const n = x.shape[0];
+    const at = Math.floor(n * (1 - split));
+    if (at === 0 || at === n) throw new RangeError(`validationSplit ${split} leaves no training or no validation samples out of ${n}`);
+    const cut = (t: Tensor, from: number, to: number): Tensor => {
+      const r = sizeOf(t.shape.slice(1));
+      return new Tensor(t.values.subarray(from * r, to * r), [to - from, ...t.shape.slice(1)], t.dtype);
+    };
+    valX = cut(x, at, n);
+    valY = cut(y, at, n);
+    x = cut(x, 0, at);
+    y = cut(y, 0, at);
+  }
+
+  const samples = x.shape[0];
+  const steps = Math.ceil(samples / batchSize);
+  const history = new History();
+  history.params = { epochs, batchSize, samples, steps, verbose };
+  const progress = new ProgressReporter(verbose, epochs, steps);
+  const runner = new StepRunner(graph, compiled);
+  const xBatches = new Batcher(x);
+  const yBatches = new Batcher(y);
+  const order = shuffle ? Int32Array.from({ length: samples }, (_, i) => i) : null;
+  graph.stopTraining = false;
+
+  await runHooks(hooks, 'onTrainBegin');
+  for (let epoch = initialEpoch; epoch < epochs && !graph.stopTraining; epoch++) {
+    if (order) shuffleInPlace(order);
+    progress.epochBegin(epoch);
+    await runHooks(hooks, 'onEpochBegin', epoch);
+    let lossSum = 0;
+    const metricSums = compiled.metrics.map(() => 0);
+    let seen = 0;
+    for (let step = 0; step < steps; step++) {
+      const start = step * batchSize;
+      const end = Math.min(samples, start + batchSize);
+      await runHooks(hooks, 'onBatchBegin', step, { batch: step, size: end - start });
+      const result = runner.run(xBatches.batch(order, start, end), yBatches.batch(order, start, end), true);
+      const n = end - start;
+      seen += n;
+      lossSum += result.loss * n;
+      result.metrics.forEach((m, i) => (metricSums[i] += m * n));
+      const running: Logs = { loss: lossSum / seen };
+      compiled.metrics.forEach((m, i) => (running[m.key] = metricSums[i] / seen));
+      progress.batchEnd(step, running);
+      await runHooks(hooks, 'onBatchEnd', step, { batch: step, size: n, loss: result.loss });
+      await yieldToEventLoop();
+    }
+    const logs: Logs = { loss: lossSum / seen };
+    compiled.metrics.forEach((m, i) => (logs[m.key] = metricSums[i] / seen));
+    if (valX && valY) {
+      const val = evaluateArrays(graph, compiled, valX, valY, batchSize);
+      logs.val_loss = val[0];
+      compiled.metrics.forEach((m, i) => (logs[`val_${m.key}`] = val[i + 1]));
+    }
+    history.record(epoch, logs);
+    progress.epochEnd(epoch, logs);
+    await runHooks(hooks, 'onEpochEnd', epoch, logs);
+  }
+  await runHooks(hooks, 'onTrainEnd');
+  return history;
+}
+
+/** [loss, ...metrics] as sample-weighted means over all batches. */
+function evaluateArrays(graph: TrainableGraph, compiled: Compiled, x: Tensor, y: Tensor, batchSize: number): number[] {
+  const runner = new StepRunner(graph, compiled);
+  const xs = new Batcher(x);
+  const ys = new Batcher(y);
+  const n = x.shape[0];
+  const sums = new Array(1 + compiled.metrics.length).fill(0);
+  for (let start = 0; start < n; start += batchSize) {
+    const end = Math.min(n, start + batchSize);
+    const r = runner.run(xs.batch(null, start, end), ys.batch(null, start, end), false);
+    sums[0] += r.loss * (end - start);
+    r.metrics.forEach((m, i) => (sums[i + 1] += m * (end - start)));
+  }
+  return sums.map((s) => s / n);
+}
+
+export async function evaluateModel(graph: TrainableGraph, compiled: Compiled | null, xIn: Tensor, yIn: Tensor,
+  args: ModelEvaluateArgs = {}): Promise<Tensor | Tensor[]> {
+  if (compiled === null) throw new Error('You must compile a model before evaluating it: model.compile({optimizer, loss})');
+  const x = prepareInputs(graph, checkTensor(xIn, 'x'), 'x');
+  const y = prepareTargets(graph, compiled.loss, checkTensor(yIn, 'y'), x.shape[0], 'y');
+  const batchSize = checkOptionalPositiveInteger(args.batchSize, 'batchSize', 32);
+  const values = evaluateArrays(graph, compiled, x, y, batchSize);
+  await yieldToEventLoop();
+  const scalars = values.map((v) => new Tensor(new Float32Array([v]), [], 'float32'));
+  return scalars.length === 1 ? scalars[0] : scalars;
+}
+
+export function predictModel(graph: TrainableGraph, xIn: Tensor, args: ModelPredictArgs = {}): Tensor {
+  const x = prepareInputs(graph, checkTensor(xIn, 'x'), 'x');
+  const batchSize = checkOptionalPositiveInteger(args.batchSize, 'batchSize', 32);
+  const n = x.shape[0];
+  const outShape = graph.outputShape();
+  const rowSize = sizeOf(outShape);
+  const result = new Float32Array(n * rowSize);
+  const xs = new Batcher(x);
+  for (let start = 0; start < n; start += batchSize) {
+    const end = Math.min(n, start + batchSize);
+    const out = graph.forwardBatch(xs.batch(null, start, end), false);
+    result.set(out.values.subarray(0, (end - start) * rowSize), start * rowSize);
+  }
+  return new Tensor(result, [n, ...outShape], 'float32');
+}
+
+/** One training step on one batch; returns [loss, ...metrics] (or the loss alone). */
+export function trainOnBatchModel(graph: TrainableGraph, compiled: Compiled | null, xIn: Tensor, yIn: Tensor): number | number[] {
+  if (compiled === null) throw new Error('You must compile a model before training it: model.compile({optimizer, loss})');
+  const x = prepareInputs(graph, checkTensor(xIn, 'x'), 'x');
+  const y = prepareTargets(graph, compiled.loss, checkTensor(yIn, 'y'), x.shape[0], 'y');
+  const r = new StepRunner(graph, compiled).run(x, y, true);
+  return r.metrics.length === 0 ? r.loss : [r.loss, ...r.metrics];
+}
+

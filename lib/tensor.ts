@@ -1,0 +1,279 @@
+// Tensor: a shape, a dtype and the memory holding the values.
+//
+// Note [Zero-copy tensors]: a CPU tensor's memory IS a JS typed array. tn.tensor(float32Array,
+// shape) keeps the caller's array as its memory (no copy; the reference keeps it alive for
+// as long as the tensor lives), native kernels read and write it in place through N-API, and
+// dataSync() returns that same array. Plain and nested arrays are copied once. Memory is
+// freed by the garbage collector like any typed array; dispose() only drops the reference
+// early for those who want it.
+import { checkShape, describe, expected, shapeString } from './errors';
+import { randomNormal, randomUniform } from './random';
+
+export type DType = 'float32' | 'int32';
+export type TypedArray = Float32Array | Int32Array;
+export type Device = 'cpu';
+
+/** Nested arrays of numbers, as accepted by tn.tensor. */
+export type NestedArray = number | NestedArray[];
+
+export function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export class Tensor {
+  readonly shape: number[];
+  readonly dtype: DType;
+  readonly size: number;
+  readonly device: Device = 'cpu';
+  private memory: TypedArray | null;
+
+  /** Wraps `values` (not copied) as a tensor of `shape`. Prefer tn.tensor(), which validates. */
+  constructor(values: TypedArray, shape: number[], dtype: DType = values instanceof Int32Array ? 'int32' : 'float32') {
+    this.shape = shape;
+    this.dtype = dtype;
+    this.size = sizeOf(shape);
+    this.memory = values;
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  get isDisposed(): boolean {
+    return this.memory === null;
+  }
+
+  /** The tensor's memory (for kernels). Throws once disposed. */
+  get values(): TypedArray {
+    if (this.memory === null) throw new Error(`This tensor of shape ${shapeString(this.shape)} was disposed`);
+    return this.memory;
+  }
+
+  /** A view on the tensor's own memory (no copy): writing to it changes the tensor. */
+  dataSync(): TypedArray {
+    return this.values;
+  }
+
+  /** The async form of dataSync(), as in TensorFlow.js. */
+  async data(): Promise<TypedArray> {
+    return this.values;
+  }
+
+  /** The values as nested arrays. */
+  arraySync(): NestedArray {
+    const v = this.values;
+    if (this.rank === 0) return v[0];
+    const build = (dim: number, offset: number): NestedArray[] => {
+      const n = this.shape[dim];
+      const stride = sizeOf(this.shape.slice(dim + 1));
+      const out: NestedArray[] = new Array(n);
+      for (let i = 0; i < n; i++) out[i] = dim === this.rank - 1 ? v[offset + i] : build(dim + 1, offset + i * stride);
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  async array(): Promise<NestedArray> {
+    return this.arraySync();
+  }
+
+  /** A tensor of a new shape over the same memory. One dimension may be -1 (inferred). */
+  reshape(shape: number[]): Tensor {
+    const inferred = inferShape(shape, this.size, 'shape');
+    return new Tensor(this.values, inferred, this.dtype);
+  }
+
+  /** A copy with its own memory. */
+  clone(): Tensor {
+    return new Tensor(this.values.slice(), this.shape.slice(), this.dtype);
+  }
+
+  /** Indices of the largest value along the last axis (int32, shape without that axis). */
+  argMax(axis = -1): Tensor {
+    if (axis !== -1 && axis !== this.rank - 1) throw new RangeError(expected('-1 (the last axis)', 'axis', axis));
+    if (this.rank === 0) throw new RangeError('argMax needs a tensor of rank >= 1');
+    const cols = this.shape[this.rank - 1];
+    const rows = this.size / cols;
+    const v = this.values;
+    const out = new Int32Array(rows);
+    for (let r = 0; r < rows; r++) {
+      let best = 0;
+      for (let c = 1; c < cols; c++) if (v[r * cols + c] > v[r * cols + best]) best = c;
+      out[r] = best;
+    }
+    return new Tensor(out, this.shape.slice(0, -1), 'int32');
+  }
+
+  /** Drops the reference to the memory now instead of when the tensor is collected. */
+  dispose(): void {
+    this.memory = null;
+  }
+
+  toString(): string {
+    if (this.isDisposed) return `Tensor(disposed, shape ${shapeString(this.shape)})`;
+    const body = this.size <= 64 ? JSON.stringify(this.arraySync()) : `[${Array.from(this.values.subarray(0, 8)).join(', ')}, …]`;
+    return `Tensor(${this.dtype}, shape ${shapeString(this.shape)}) ${body}`;
+  }
+
+  print(): void {
+    console.log(this.toString());
+  }
+}
+
+/** Resolves one -1 in a shape against a total size. */
+export function inferShape(shape: number[], size: number, argument: string): number[] {
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && (d > 0 || d === -1)) ||
+    shape.filter((d) => d === -1).length > 1) {
+    throw new TypeError(expected('a shape of positive integers with at most one -1', argument, shape));
+  }
+  const known = shape.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+  const out = shape.map((d) => (d === -1 ? size / known : d));
+  if (!out.every((d) => Number.isInteger(d)) || sizeOf(out) !== size) {
+    throw new RangeError(`Cannot reshape a tensor of ${size} elements into shape ${shapeString(shape)}`);
+  }
+  return out;
+}
+
+function nestedShape(values: NestedArray, argument: string): number[] {
+  const shape: number[] = [];
+  let level: NestedArray = values;
+  while (Array.isArray(level)) {
+    shape.push(level.length);
+    if (level.length === 0) break;
+    level = level[0];
+  }
+  // Every sub-array must match the first one's length at each depth.
+  const check = (v: NestedArray, dim: number, where: string): void => {
+    if (dim === shape.length) {
+      if (typeof v !== 'number') throw new TypeError(expected('a number', `${argument}${where}`, v));
+      return;
+    }
+    if (!Array.isArray(v) || v.length !== shape[dim]) {
+      throw new RangeError(expected(`an array of length ${shape[dim]}`, `${argument}${where}`, v));
+    }
+    v.forEach((item, i) => check(item, dim + 1, `${where}[${i}]`));
+  };
+  check(values, 0, '');
+  return shape;
+}
+
+function flatten(values: NestedArray, out: number[]): void {
+  if (Array.isArray(values)) for (const v of values) flatten(v, out);
+  else out.push(values);
+}
+
+/**
+ * Creates a tensor. A Float32Array (or Int32Array for int32) is used as the tensor's memory
+ * without a copy; other typed arrays, numbers and (nested) arrays are copied.
+ */
+export function tensor(values: TypedArray | ArrayLike<number> | NestedArray, shape?: number[], dtype?: DType): Tensor {
+  if (dtype !== undefined && dtype !== 'float32' && dtype !== 'int32') {
+    throw new TypeError(expected("'float32' or 'int32'", 'dtype', dtype));
+  }
+  let flat: ArrayLike<number>;
+  let inferred: number[];
+  if (typeof values === 'number') {
+    flat = [values];
+    inferred = [];
+  } else if (ArrayBuffer.isView(values)) {
+    flat = values as unknown as ArrayLike<number>;
+    inferred = [flat.length];
+  } else if (Array.isArray(values)) {
+    inferred = nestedShape(values, 'values');
+    const out: number[] = [];
+    flatten(values, out);
+    flat = out;
+  } else {
+    throw new TypeError(expected('a typed array, an array or a number', 'values', values));
+  }
+  const finalShape = shape === undefined ? inferred : inferShape(shape, flat.length, 'shape');
+  if (sizeOf(finalShape) !== flat.length) {
+    throw new RangeError(`Expected ${sizeOf(finalShape)} values for shape ${shapeString(finalShape)} but received ${flat.length}`);
+  }
+  const wanted: DType = dtype ?? (values instanceof Int32Array ? 'int32' : 'float32');
+  if (wanted === 'float32') {
+    const memory = values instanceof Float32Array ? values : Float32Array.from(flat);
+    return new Tensor(memory, finalShape, 'float32');
+  }
+  if (values instanceof Int32Array) return new Tensor(values, finalShape, 'int32');
+  const memory = new Int32Array(flat.length);
+  for (let i = 0; i < flat.length; i++) {
+    const v = flat[i];
+    if (!Number.isInteger(v)) throw new TypeError(expected('integers for an int32 tensor', `values[${i}]`, v));
+    memory[i] = v;
+  }
+  return new Tensor(memory, finalShape, 'int32');
+}
+
+export function scalar(value: number, dtype?: DType): Tensor {
+  return tensor(value, [], dtype);
+}
+
+function rankedTensor(rank: number) {
+  return (values: TypedArray | NestedArray, shape?: number[], dtype?: DType): Tensor => {
+    const t = tensor(values, shape, dtype);
+    if (t.rank !== rank) throw new RangeError(`Expected a rank-${rank} tensor but received shape ${shapeString(t.shape)}`);
+    return t;
+  };
+}
+
+export const tensor1d = rankedTensor(1);
+export const tensor2d = rankedTensor(2);
+export const tensor3d = rankedTensor(3);
+export const tensor4d = rankedTensor(4);
+
+export function fill(shape: number[], value: number, dtype: DType = 'float32'): Tensor {
+  const s = shape.length === 0 ? [] : checkShape(shape, 'shape');
+  const memory = dtype === 'int32' ? new Int32Array(sizeOf(s)) : new Float32Array(sizeOf(s));
+  memory.fill(value);
+  return new Tensor(memory, s, dtype);
+}
+
+export function zeros(shape: number[], dtype: DType = 'float32'): Tensor {
+  return fill(shape, 0, dtype);
+}
+
+export function ones(shape: number[], dtype: DType = 'float32'): Tensor {
+  return fill(shape, 1, dtype);
+}
+
+export function randomNormalTensor(shape: number[], mean = 0, stddev = 1): Tensor {
+  const t = zeros(shape);
+  const v = t.values;
+  for (let i = 0; i < v.length; i++) v[i] = mean + stddev * randomNormal();
+  return t;
+}
+
+export function randomUniformTensor(shape: number[], minval = 0, maxval = 1): Tensor {
+  const t = zeros(shape);
+  const v = t.values;
+  for (let i = 0; i < v.length; i++) v[i] = minval + (maxval - minval) * randomUniform();
+  return t;
+}
+
+/** One-hot encodes integer class indices: shape [...indices.shape, depth]. */
+export function oneHot(indices: Tensor | ArrayLike<number>, depth: number): Tensor {
+  const idx = indices instanceof Tensor ? indices : tensor(Array.from(indices as ArrayLike<number>), undefined, 'int32');
+  if (!Number.isInteger(depth) || depth <= 0) throw new TypeError(expected('a positive integer', 'depth', depth));
+  const src = idx.values;
+  const out = new Float32Array(src.length * depth);
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (!Number.isInteger(c) || c < 0 || c >= depth) {
+      throw new RangeError(expected(`an integer class index in [0, ${depth})`, `indices[${i}]`, c));
+    }
+    out[i * depth + c] = 1;
+  }
+  return new Tensor(out, [...idx.shape, depth], 'float32');
+}
+
+/** Checks that a value is a live Tensor; used by every API that takes tensors. */
+export function checkTensor(v: unknown, argument: string): Tensor {
+  if (!(v instanceof Tensor)) throw new TypeError(expected('a Tensor', argument, v));
+  if (v.isDisposed) throw new Error(`The tensor passed as ${argument} was disposed`);
+  return v;
+}
+
+export { describe };
