@@ -1,10 +1,19 @@
 // Argument validation: small predicates and ONE message formatter, so every error reads
 // "Expected <what> for <argument> but received <value> (<type>)".
 
+/** A short rendering of a value inside an array: 1, 'a', [1, 2], Float32Array(3). */
+function brief(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.slice(0, 8).map(brief).join(', ')}${value.length > 8 ? ', …' : ''}]`;
+  if (typeof value === 'string') return `'${value}'`;
+  if (value !== null && typeof value === 'object') return describe(value);
+  return String(value);
+}
+
+/** A value and its type, as error messages show it: -1 (number), 'relu7' (string), [3] (array). */
 export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
-  if (Array.isArray(value)) return `[${value.slice(0, 8).map((v) => describe(v)).join(', ')}${value.length > 8 ? ', …' : ''}] (array)`;
+  if (Array.isArray(value)) return `${brief(value)} (array)`;
   if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as unknown as { length: number }).length})`;
   if (typeof value === 'string') return `'${value}' (string)`;
   if (typeof value === 'object') return `${(value as object).constructor?.name ?? 'object'}`;

@@ -22,6 +22,9 @@ Activation activation_arg(const Napi::CallbackInfo& info, size_t i) {
   return Activation(code);
 }
 
+// Elements a row-major rows x cols matrix with leading dimension ld spans (0 when empty).
+int64_t matrix_extent(int64_t rows, int64_t cols, int64_t ld) { return rows == 0 || cols == 0 ? 0 : (rows - 1) * ld + cols; }
+
 // sgemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)
 Napi::Value Sgemm(const Napi::CallbackInfo& info) {
   const bool ta = bool_arg(info, 0, "transA"), tb = bool_arg(info, 1, "transB");
@@ -32,9 +35,9 @@ Napi::Value Sgemm(const Napi::CallbackInfo& info) {
   TN_CHECK(M >= 0 && N >= 0 && K >= 0, "negative size M=", M, " N=", N, " K=", K);
   const int64_t a_rows = ta ? K : M, a_cols = ta ? M : K, b_rows = tb ? N : K, b_cols = tb ? K : N;
   TN_CHECK(lda >= a_cols && ldb >= b_cols && ldc >= N, "leading dimension too small");
-  const float* A = f32_arg(info, 6, "A", a_rows == 0 ? 0 : (a_rows - 1) * lda + a_cols);
-  const float* B = f32_arg(info, 8, "B", b_rows == 0 ? 0 : (b_rows - 1) * ldb + b_cols);
-  float* C = f32_arg(info, 11, "C", M == 0 ? 0 : (M - 1) * ldc + N);
+  const float* A = f32_arg(info, 6, "A", matrix_extent(a_rows, a_cols, lda));
+  const float* B = f32_arg(info, 8, "B", matrix_extent(b_rows, b_cols, ldb));
+  float* C = f32_arg(info, 11, "C", matrix_extent(M, N, ldc));
   cpu::sgemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
   return info.Env().Undefined();
 }
@@ -47,9 +50,9 @@ Napi::Value SgemmReference(const Napi::CallbackInfo& info) {
   const int64_t a_rows = ta ? K : M, a_cols = ta ? M : K, b_rows = tb ? N : K, b_cols = tb ? K : N;
   TN_CHECK(M >= 0 && N >= 0 && K >= 0 && lda >= a_cols && ldb >= b_cols && ldc >= N, "bad sizes");
   cpu::sgemm_reference(ta, tb, M, N, K, float(number_arg(info, 5, "alpha")),
-                       f32_arg(info, 6, "A", a_rows == 0 ? 0 : (a_rows - 1) * lda + a_cols), lda,
-                       f32_arg(info, 8, "B", b_rows == 0 ? 0 : (b_rows - 1) * ldb + b_cols), ldb,
-                       float(number_arg(info, 10, "beta")), f32_arg(info, 11, "C", M == 0 ? 0 : (M - 1) * ldc + N), ldc);
+                       f32_arg(info, 6, "A", matrix_extent(a_rows, a_cols, lda)), lda,
+                       f32_arg(info, 8, "B", matrix_extent(b_rows, b_cols, ldb)), ldb, float(number_arg(info, 10, "beta")),
+                       f32_arg(info, 11, "C", matrix_extent(M, N, ldc)), ldc);
   return info.Env().Undefined();
 }
 
