@@ -1,0 +1,46 @@
+// Helpers shared by the benchmarks: the machine description, a timing wrapper over the
+// `benchmark` package, and a compact table printer.
+'use strict';
+const os = require('os');
+const Benchmark = require('benchmark');
+const tn = require('..');
+
+function machine() {
+  const cpu = os.cpus()[0];
+  const info = tn.backendInfo();
+  return `${cpu ? cpu.model.trim() : 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}, ` +
+    `tensornode ${info.cpu.threads} threads, gemm kernel ${info.cpu.gemmKernel}`;
+}
+
+/** Mean and relative margin (ms per call) of a synchronous function, by benchmark.js. */
+function timeSync(name, fn, { maxTime = 2, minSamples = 5 } = {}) {
+  const bench = new Benchmark(name, fn, { maxTime, minSamples });
+  bench.run({ async: false });
+  if (bench.error) throw bench.error;
+  return { ms: bench.stats.mean * 1000, rme: bench.stats.rme };
+}
+
+/** Same for an async function (deferred benchmark). */
+function timeAsync(name, fn, { maxTime = 2, minSamples = 5 } = {}) {
+  return new Promise((resolve, reject) => {
+    const bench = new Benchmark(name, {
+      defer: true, maxTime, minSamples,
+      fn: (deferred) => { fn().then(() => deferred.resolve(), reject); },
+      onComplete: () => (bench.error ? reject(bench.error) : resolve({ ms: bench.stats.mean * 1000, rme: bench.stats.rme })),
+    });
+    bench.run({ async: true });
+  });
+}
+
+function printTable(title, header, rows) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
+  console.log(`\n${title}`);
+  console.log(line(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  rows.forEach((r) => console.log(line(r)));
+}
+
+const fmt = (x, digits = 2) => (x >= 100 ? x.toFixed(0) : x.toFixed(digits));
+
+module.exports = { machine, timeSync, timeAsync, printTable, fmt, tn };
