@@ -116,11 +116,17 @@ describe('fit / evaluate / predict / summary', () => {
   it('fit yields to the event loop between batches', async () => {
     const model = mlp(4, 6, 2, 'softmax');
     model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+    // Another task that needs the event loop: it can only advance while fit yields.
     let ticks = 0;
-    const timer = setInterval(() => ticks++, 0);
-    await model.fit(x, y, { epochs: 10, batchSize: 1, verbose: 0 });
-    clearInterval(timer);
-    assert.ok(ticks > 10, `a timer ran ${ticks} times during fit`);
+    let running = true;
+    const tick = () => {
+      ticks++;
+      if (running) setImmediate(tick);
+    };
+    setImmediate(tick);
+    await model.fit(x, y, { epochs: 2, batchSize: 1, verbose: 0 }); // 100 batches
+    running = false;
+    assert.ok(ticks >= 90, `the other task ran ${ticks} times during 100 batches`);
   });
 
   it('summary prints Keras-style output shapes and parameter counts', () => {
@@ -136,6 +142,26 @@ describe('fit / evaluate / predict / summary', () => {
     assert.match(text, /\(Dropout\)\s+\[null,64\]\s+0/);
     assert.match(text, /Total params: 50,890/);
     assert.match(text, /Trainable params: 50,890/);
+  });
+
+  it('verbose 1 on a TTY draws a Keras progress bar with loss, metrics and ETA', async () => {
+    const model = mlp(4, 6, 2, 'softmax');
+    model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    const write = process.stdout.write;
+    const isTTY = process.stdout.isTTY;
+    const out = [];
+    process.stdout.isTTY = true;
+    process.stdout.write = (s) => (out.push(String(s)), true);
+    try {
+      await model.fit(x, y, { epochs: 1, batchSize: 10, verbose: 1 });
+    } finally {
+      process.stdout.write = write;
+      process.stdout.isTTY = isTTY;
+    }
+    const text = out.join('');
+    assert.match(text, /^Epoch 1\/1\n/);
+    assert.match(text, /\r1\/5 \[=*>\.+\] - ETA: [\d.]+s - loss: \d+\.\d{4} - acc: \d\.\d{4}/);
+    assert.match(text, /\r5\/5 \[={30}\] - .*\/step - loss: \d+\.\d{4} - acc: \d\.\d{4}\x1b\[K\n$/);
   });
 
   it('verbose 1 without a TTY prints one line per epoch', async () => {
