@@ -9,7 +9,12 @@
         "native/cpu/gemm.cpp",
         "native/cpu/elementwise.cpp",
         "native/cpu/loss.cpp",
-        "native/cpu/optim.cpp"
+        "native/cpu/optim.cpp",
+        "native/addon/glue_conv.cpp",
+        "native/cpu/conv.cpp",
+        "native/cpu/pool.cpp",
+        "native/cpu/batchnorm.cpp",
+        "native/cpu/resample.cpp"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
