@@ -1,0 +1,128 @@
+// Batch normalization (Keras 3's BatchNormalization). The math is in native/cpu/batchnorm.cpp,
+// forward and backward fused per channel.
+//
+// Training (fit, or forward with training=true on a trainable layer) normalizes with the
+// batch mean and the BIASED batch variance and updates
+//   movingMean = movingMean·momentum + mean·(1 - momentum)   (same for movingVariance)
+// as Keras 3 does (ops.moments, no Bessel correction). Inference (predict/evaluate, or a
+// layer with trainable = false, as in Keras 3) uses the moving statistics.
+// Weights, in Keras order: gamma (scale), beta (center), movingMean, movingVariance; the
+// moving ones are non-trainable.
+import { checkBoolean, checkNumberInRange, expected, shapeString } from '../errors';
+import { Initializer, resolveInitializer } from '../initializers';
+import { native } from '../native';
+import { Tensor, sizeOf } from '../tensor';
+import { withKerasName } from './conv';
+import { Layer, LayerArgs, LayerVariable } from './layer';
+
+export interface BatchNormalizationLayerArgs extends LayerArgs {
+  /** The feature axis (counting the batch axis as 0); default -1 (channels last). */
+  axis?: number;
+  momentum?: number;
+  epsilon?: number;
+  center?: boolean;
+  scale?: boolean;
+  betaInitializer?: string | Initializer;
+  gammaInitializer?: string | Initializer;
+  movingMeanInitializer?: string | Initializer;
+  movingVarianceInitializer?: string | Initializer;
+}
+
+export class BatchNormalization extends Layer {
+  protected override supportsMasking = true;
+  static readonly className = 'BatchNormalization';
+  readonly axis: number;
+  readonly momentum: number;
+  readonly epsilon: number;
+  readonly center: boolean;
+  readonly scale: boolean;
+  private readonly initializers: Initializer[];
+  gamma?: LayerVariable;
+  beta?: LayerVariable;
+  movingMean?: LayerVariable;
+  movingVariance?: LayerVariable;
+  // (outer, channels, inner) per sample, from the built input shape.
+  private perSampleOuter = 1;
+  private channels = 0;
+  private inner = 1;
+  // Saved by forward for backward.
+  private x?: Tensor;
+  private mean = new Float32Array(0);
+  private invstd = new Float32Array(0);
+  private trainingMode = false;
+
+  constructor(args: BatchNormalizationLayerArgs = {}) {
+    if (args === null || typeof args !== 'object') throw new TypeError(expected('an object', 'batchNormalization(args)', args));
+    super(withKerasName(args, 'BatchNormalization'));
+    const axis = args.axis ?? -1;
+    if (!Number.isInteger(axis)) throw new TypeError(expected('an integer', 'axis', axis));
+    this.axis = axis;
+    this.momentum = args.momentum === undefined ? 0.99 : checkNumberInRange(args.momentum, 'momentum', 0, 1);
+    this.epsilon = args.epsilon === undefined ? 1e-3 : checkNumberInRange(args.epsilon, 'epsilon', 0, Infinity, false, false);
+    this.center = args.center === undefined ? true : checkBoolean(args.center, 'center');
+    this.scale = args.scale === undefined ? true : checkBoolean(args.scale, 'scale');
+    this.initializers = [
+      resolveInitializer(args.gammaInitializer, 'gammaInitializer', 'ones'),
+      resolveInitializer(args.betaInitializer, 'betaInitializer', 'zeros'),
+      resolveInitializer(args.movingMeanInitializer, 'movingMeanInitializer', 'zeros'),
+      resolveInitializer(args.movingVarianceInitializer, 'movingVarianceInitializer', 'ones'),
+    ];
+  }
+
+  /** The axis as an index into the batch-less shape. */
+  private featureIndex(inputShape: number[]): number {
+    const full = inputShape.length + 1;
+    const a = this.axis < 0 ? this.axis + full : this.axis;
+    if (a < 1 || a >= full) {
+      throw new RangeError(expected(`an axis in [1, ${full - 1}] or [-${full - 1}, -1] (not the batch axis) for inputs of shape ` +
+        `${shapeString([null, ...inputShape])}`, 'axis', this.axis));
+    }
+    return a - 1;
+  }
+
+  override build(inputShape: number[]): void {
+    const i = this.featureIndex(inputShape);
+    const c = inputShape[i];
+    this.perSampleOuter = sizeOf(inputShape.slice(0, i));
+    this.channels = c;
+    this.inner = sizeOf(inputShape.slice(i + 1));
+    const [g, b, mm, mv] = this.initializers;
+    if (this.scale) this.gamma = this.addWeight('gamma', [c], g);
+    if (this.center) this.beta = this.addWeight('beta', [c], b);
+    this.movingMean = this.addWeight('moving_mean', [c], mm, false);
+    this.movingVariance = this.addWeight('moving_variance', [c], mv, false);
+    this.mean = new Float32Array(c);
+    this.invstd = new Float32Array(c);
+    super.build(inputShape);
+  }
+
+  computeOutputShape(inputShape: number[]): number[] {
+    this.featureIndex(inputShape);
+    return inputShape.slice();
+  }
+
+  forward(x: Tensor, training: boolean): Tensor {
+    const y = this.buffer('y', x.shape);
+    this.trainingMode = training && this.trainable;
+    native.batchNormForward(y.values as Float32Array, this.mean, this.invstd, this.movingMean!.value,
+      this.movingVariance!.value, x.values as Float32Array, this.gamma ? this.gamma.value : null,
+      this.beta ? this.beta.value : null, x.shape[0] * this.perSampleOuter, this.channels, this.inner, this.momentum,
+      this.epsilon, this.trainingMode);
+    this.x = x;
+    return y;
+  }
+
+  backward(dy: Tensor, needInputGrad: boolean): Tensor | null {
+    const x = this.x!;
+    const dx = needInputGrad ? this.buffer('dx', x.shape) : null;
+    const grads = this.trainable;
+    native.batchNormBackward(dx ? (dx.values as Float32Array) : null, grads && this.gamma ? this.gamma.grad : null,
+      grads && this.beta ? this.beta.grad : null, dy.values as Float32Array, x.values as Float32Array, this.mean, this.invstd,
+      this.gamma ? this.gamma.value : null, x.shape[0] * this.perSampleOuter, this.channels, this.inner, this.trainingMode);
+    return dx;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), axis: this.axis, momentum: this.momentum, epsilon: this.epsilon, center: this.center, scale: this.scale };
+  }
+}
