@@ -18,6 +18,8 @@ export { callbacks, Callback, EarlyStopping } from './callbacks';
 export type { CallbackHooks, Logs } from './callbacks';
 export { getBackend, setBackend, backendInfo, setNumThreads, getNumThreads } from './backend';
 export type { BackendName, BackendInfo } from './backend';
+export * as data from './data/idx';
+export type { IdxOptions } from './data/idx';
 export { native as _native } from './native';
 
 export const version = '0.1.0';
