@@ -24,6 +24,16 @@ float* workspace(std::vector<float>& buf, int64_t n) {
 }
 thread_local std::vector<float> g_cols;
 thread_local std::vector<float> g_dcols;
+thread_local std::vector<float> g_kernel_t;
+
+// kernel (K, Cout) -> (Cout, K), so backward-data is a plain (non-transposed) sgemm: the
+// transposed-B path of sgemm is the slow one, and the kernel is small next to dy.
+const float* transposed_kernel(const float* kernel, int64_t K, int64_t cout) {
+  float* t = workspace(g_kernel_t, K * cout);
+  for (int64_t k = 0; k < K; ++k)
+    for (int64_t c = 0; c < cout; ++c) t[c * K + k] = kernel[k * cout + c];
+  return t;
+}
 
 // Images per chunk so that `per_image` floats per image times the chunk stay under the bound.
 int64_t images_per_chunk(const Conv2dParams& p, int64_t per_image) {
@@ -139,13 +149,14 @@ void conv2d_backward(const Conv2dParams& p, float* dx, float* dkernel, const flo
   if (p.is_pointwise()) {
     const int64_t rows = p.batch * p.pixels();
     sgemm(true, false, K, cout, rows, 1.f, x, K, dy, cout, 0.f, dkernel, cout);
-    if (dx) sgemm(false, true, rows, cin, cout, 1.f, dy, cout, kernel, cout, 0.f, dx, cin);
+    if (dx) sgemm(false, false, rows, cin, cout, 1.f, dy, cout, transposed_kernel(kernel, K, cout), K, 0.f, dx, cin);
     return;
   }
   const int64_t per_image = p.pixels() * K * (dx ? 2 : 1);
   const int64_t chunk = images_per_chunk(p, per_image);
   float* cols = workspace(g_cols, chunk * p.pixels() * K);
   float* dcols = dx ? workspace(g_dcols, chunk * p.pixels() * K) : nullptr;
+  const float* kernel_t = dx ? transposed_kernel(kernel, K, cout) : nullptr;  // (Cout, K)
   for (int64_t b0 = 0; b0 < p.batch; b0 += chunk) {
     const int64_t b1 = std::min(p.batch, b0 + chunk), rows = (b1 - b0) * p.pixels();
     const float* dyc = dy + b0 * p.pixels() * cout;  // (rows, Cout)
@@ -154,7 +165,7 @@ void conv2d_backward(const Conv2dParams& p, float* dx, float* dkernel, const flo
     sgemm(true, false, K, cout, rows, 1.f, cols, K, dyc, cout, b0 == 0 ? 0.f : 1.f, dkernel, cout);
     if (dx) {
       // dcols (rows, K) = dy (rows, Cout) · kernel^T (Cout, K)
-      sgemm(false, true, rows, K, cout, 1.f, dyc, cout, kernel, cout, 0.f, dcols, K);
+      sgemm(false, false, rows, K, cout, 1.f, dyc, cout, kernel_t, K, 0.f, dcols, K);
       col2im(p, dx, dcols, b0, b1);
     }
   }

