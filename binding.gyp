@@ -14,7 +14,10 @@
         "native/cpu/conv.cpp",
         "native/cpu/pool.cpp",
         "native/cpu/batchnorm.cpp",
-        "native/cpu/resample.cpp"
+        "native/cpu/resample.cpp",
+        "native/addon/glue_rnn.cpp",
+        "native/cpu/rnn.cpp",
+        "native/cpu/embedding.cpp"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -79,6 +79,7 @@ int32_t* i32_arg(const Napi::CallbackInfo& info, size_t i, const char* what, int
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tn::glue::register_core(env, exports);
   tn::glue::register_conv(env, exports);
+  tn::glue::register_rnn(env, exports);
   return exports;
 }
 

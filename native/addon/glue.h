@@ -35,6 +35,7 @@ float* f32_value(const Napi::Value& v, const std::string& what, int64_t min_len,
 // Registration of each op family's functions; addon.cpp calls them all.
 void register_core(Napi::Env env, Napi::Object exports);
 void register_conv(Napi::Env env, Napi::Object exports);
+void register_rnn(Napi::Env env, Napi::Object exports);
 
 }  // namespace glue
 }  // namespace tn
