@@ -4,12 +4,18 @@ import { Layer, LayerArgs } from './layer';
 import * as convLayers from './conv';
 import * as poolingLayers from './pooling';
 import * as normalizationLayers from './normalization';
+import * as embeddingLayers from './embedding';
+import * as recurrentLayers from './recurrent';
+import * as wrapperLayers from './wrappers';
 
 export { Layer, LayerArgs };
 export * from './core';
 export * from './conv';
 export * from './pooling';
 export * from './normalization';
+export * from './embedding';
+export * from './recurrent';
+export * from './wrappers';
 
 export const layers = {
   dense: (args: DenseLayerArgs) => new Dense(args),
@@ -32,4 +38,9 @@ export const layers = {
   globalMaxPooling1d: (args?: LayerArgs) => new poolingLayers.GlobalMaxPooling1D(args),
   batchNormalization: (args?: normalizationLayers.BatchNormalizationLayerArgs) => new normalizationLayers.BatchNormalization(args),
   // recurrent and embedding layers (issue 4) go below this line
+  embedding: (args: embeddingLayers.EmbeddingLayerArgs) => new embeddingLayers.Embedding(args),
+  simpleRNN: (args: recurrentLayers.SimpleRNNLayerArgs) => new recurrentLayers.SimpleRNN(args),
+  lstm: (args: recurrentLayers.LSTMLayerArgs) => new recurrentLayers.LSTM(args),
+  gru: (args: recurrentLayers.GRULayerArgs) => new recurrentLayers.GRU(args),
+  bidirectional: (args: wrapperLayers.BidirectionalLayerArgs) => new wrapperLayers.Bidirectional(args),
 };

@@ -1,0 +1,139 @@
+// Bidirectional: runs a recurrent layer forwards and a copy of it backwards over the same
+// input and merges the two outputs (Keras 3 semantics). Weights: the forward layer's, then
+// the backward layer's, each in its own Keras layout.
+import { checkOneOf, expected, shapeString } from '../errors';
+import { Tensor } from '../tensor';
+import { Layer, LayerArgs } from './layer';
+import { RNN } from './recurrent';
+
+export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave';
+const MERGE_MODES: readonly MergeMode[] = ['concat', 'sum', 'mul', 'ave'];
+
+export interface BidirectionalLayerArgs extends LayerArgs {
+  /** The recurrent layer (lstm, gru, simpleRNN); its config makes both directions. */
+  layer: RNN;
+  mergeMode?: MergeMode;
+}
+
+export class Bidirectional extends Layer {
+  static readonly className = 'Bidirectional';
+  readonly forwardLayer: RNN;
+  readonly backwardLayer: RNN;
+  readonly mergeMode: MergeMode;
+  readonly returnSequences: boolean;
+  private yF: Tensor | null = null;
+  private yB: Tensor | null = null;
+
+  constructor(args: BidirectionalLayerArgs) {
+    if (args === null || typeof args !== 'object' || !(args.layer instanceof RNN)) {
+      throw new TypeError(expected('an object {layer} with a recurrent layer (lstm, gru, simpleRNN)', 'bidirectional(args)',
+        args === null || typeof args !== 'object' ? args : args.layer));
+    }
+    const inner = args.layer;
+    super({
+      ...args,
+      inputShape: args.inputShape ?? (args.batchInputShape === undefined ? inner.declaredInputShape : undefined),
+    });
+    this.mergeMode = args.mergeMode === undefined ? 'concat' : checkOneOf(args.mergeMode, 'mergeMode', MERGE_MODES);
+    // As Keras: fresh layers from the wrapped layer's config; the backward one with goBackwards flipped.
+    this.forwardLayer = inner.cloneWith({ name: `forward_${inner.name}`, inputShape: undefined, batchInputShape: undefined });
+    this.backwardLayer = inner.cloneWith({
+      name: `backward_${inner.name}`, goBackwards: !inner.goBackwards, inputShape: undefined, batchInputShape: undefined,
+    });
+    this.returnSequences = inner.returnSequences;
+    // Keras' Bidirectional outputs 0 at masked steps when it returns sequences.
+    this.forwardLayer.zeroOutputForMask = this.returnSequences;
+    this.backwardLayer.zeroOutputForMask = this.returnSequences;
+  }
+
+  override build(inputShape: number[]): void {
+    this.forwardLayer.ensureBuilt(inputShape);
+    this.backwardLayer.ensureBuilt(inputShape);
+    this.variables.push(...this.forwardLayer.weightVariables, ...this.backwardLayer.weightVariables);
+    super.build(inputShape);
+  }
+
+  computeOutputShape(inputShape: number[]): number[] {
+    const out = this.forwardLayer.computeOutputShape(inputShape);
+    if (this.mergeMode === 'concat') out[out.length - 1] *= 2;
+    return out;
+  }
+
+  forward(x: Tensor, training: boolean, mask?: Tensor | null): Tensor {
+    const yF = this.forwardLayer.forward(x, training, mask);
+    const yB = this.backwardLayer.forward(x, training, mask);
+    this.yF = yF;
+    this.yB = yB;
+    const u = this.forwardLayer.units;
+    const rows = yF.size / u;
+    const time = this.returnSequences ? yF.shape[1] : 1;
+    const outShape = [...yF.shape.slice(0, -1), this.mergeMode === 'concat' ? 2 * u : u];
+    const y = this.buffer('y', outShape);
+    const out = y.values as Float32Array, f = yF.values, b = yB.values;
+    for (let r = 0; r < rows; r++) {
+      // The backward layer's sequence is in reversed time: flip it back.
+      const rb = this.returnSequences ? Math.floor(r / time) * time + (time - 1 - (r % time)) : r;
+      const fo = r * u, bo = rb * u;
+      switch (this.mergeMode) {
+        case 'concat':
+          for (let j = 0; j < u; j++) {
+            out[2 * fo + j] = f[fo + j];
+            out[2 * fo + u + j] = b[bo + j];
+          }
+          break;
+        case 'sum': for (let j = 0; j < u; j++) out[fo + j] = f[fo + j] + b[bo + j]; break;
+        case 'ave': for (let j = 0; j < u; j++) out[fo + j] = 0.5 * (f[fo + j] + b[bo + j]); break;
+        case 'mul': for (let j = 0; j < u; j++) out[fo + j] = f[fo + j] * b[bo + j]; break;
+      }
+    }
+    return y;
+  }
+
+  backward(dy: Tensor, needInputGrad: boolean): Tensor | null {
+    const yF = this.yF!, yB = this.yB!;
+    const u = this.forwardLayer.units;
+    const rows = yF.size / u;
+    const time = this.returnSequences ? yF.shape[1] : 1;
+    const dyF = this.buffer('dyF', yF.shape), dyB = this.buffer('dyB', yB.shape);
+    const g = dy.values, df = dyF.values as Float32Array, db = dyB.values as Float32Array, f = yF.values, b = yB.values;
+    for (let r = 0; r < rows; r++) {
+      const rb = this.returnSequences ? Math.floor(r / time) * time + (time - 1 - (r % time)) : r;
+      const fo = r * u, bo = rb * u;
+      switch (this.mergeMode) {
+        case 'concat':
+          for (let j = 0; j < u; j++) {
+            df[fo + j] = g[2 * fo + j];
+            db[bo + j] = g[2 * fo + u + j];
+          }
+          break;
+        case 'sum': for (let j = 0; j < u; j++) df[fo + j] = db[bo + j] = g[fo + j]; break;
+        case 'ave': for (let j = 0; j < u; j++) df[fo + j] = db[bo + j] = 0.5 * g[fo + j]; break;
+        case 'mul':
+          for (let j = 0; j < u; j++) {
+            df[fo + j] = g[fo + j] * b[bo + j];
+            db[bo + j] = g[fo + j] * f[fo + j];
+          }
+          break;
+      }
+    }
+    const dxF = this.forwardLayer.backward(dyF, needInputGrad);
+    const dxB = this.backwardLayer.backward(dyB, needInputGrad);
+    if (!needInputGrad || dxF === null || dxB === null) return null;
+    const dx = this.buffer('dx', dxF.shape);
+    const o = dx.values as Float32Array, a = dxF.values, c = dxB.values;
+    for (let i = 0; i < o.length; i++) o[i] = a[i] + c[i];
+    return dx;
+  }
+
+  override computeMask(_input: Tensor, mask: Tensor | null): Tensor | null {
+    return this.returnSequences ? mask : null;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), mergeMode: this.mergeMode, layer: this.forwardLayer.getConfig() };
+  }
+
+  override toString(): string {
+    return `Bidirectional(${this.forwardLayer.getClassName()} ${shapeString(this.builtOutputShape ?? [])})`;
+  }
+}
