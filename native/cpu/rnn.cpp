@@ -291,6 +291,15 @@ void rnn_backward(const RnnParams& p, const RnnBackwardBuffers& bb) {
   float* dc = scratch(1, B * U);   // LSTM cell-state gradient
   float* tmp = scratch(2, B * U);  // dgates[s]·R^T
   std::memset(dc, 0, size_t(B * U) * sizeof(float));
+  // R^T (G*U, U) and W^T (G*U, F), transposed once, so every product below is a plain
+  // (non-transposed) sgemm: per step dh_prev = dgates[s]·R^T, at the end dx = dgates·W^T.
+  float* rt = scratch(3, GU * U + (bb.dx ? GU * F : 0));
+  float* wt = rt + GU * U;
+  for (int64_t k = 0; k < U; ++k)
+    for (int64_t j = 0; j < GU; ++j) rt[j * U + k] = bb.recurrent[k * GU + j];
+  if (bb.dx)
+    for (int64_t k = 0; k < F; ++k)
+      for (int64_t j = 0; j < GU; ++j) wt[j * F + k] = bb.kernel[k * GU + j];
 
   // dh at the last step: the output's gradient there.
   auto add_output_grad = [&](int64_t s, bool first) {
@@ -425,7 +434,7 @@ void rnn_backward(const RnnParams& p, const RnnBackwardBuffers& bb) {
           }
         });
         // d(r*h_in) = dhh_pre · R_h^T
-        sgemm(false, true, B, U, U, 1.f, dG + 2 * U, GU, bb.recurrent + 2 * U, GU, 0.f, tmp, U);
+        sgemm(false, false, B, U, U, 1.f, dG + 2 * U, GU, rt + 2 * U * U, U, 0.f, tmp, U);
         for_rows(B, U * 2, [&](int64_t b0, int64_t b1) {
           for (int64_t b = b0; b < b1; ++b) {
             float* d = dG + b * GU;
@@ -449,9 +458,9 @@ void rnn_backward(const RnnParams& p, const RnnBackwardBuffers& bb) {
 
     // dh_prev = direct part (already in dh) + (dR · R^T) * rec_mask, for rows not masked.
     if (cell == RnnCell::GruResetBefore) {
-      sgemm(false, true, B, U, 2 * U, 1.f, dG, GU, bb.recurrent, GU, 1.f, tmp, U);
+      sgemm(false, false, B, U, 2 * U, 1.f, dG, GU, rt, U, 1.f, tmp, U);
     } else {
-      sgemm(false, true, B, U, GU, 1.f, dR, GU, bb.recurrent, GU, 0.f, tmp, U);
+      sgemm(false, false, B, U, GU, 1.f, dR, GU, rt, U, 0.f, tmp, U);
     }
     for (int64_t b = 0; b < B; ++b) {
       if (row_masked(p, mask, b, s)) continue;  // state carried through: dh passes unchanged
@@ -486,7 +495,7 @@ void rnn_backward(const RnnParams& p, const RnnBackwardBuffers& bb) {
     if (cell == RnnCell::GruResetAfter) bias_backward(bb.dbias + GU, bb.dgates_rec, T * B, GU);
   }
   if (bb.dx) {
-    sgemm(false, true, T * B, F, GU, 1.f, bb.dgates, GU, bb.kernel, GU, 0.f, bb.dxs, F);
+    sgemm(false, false, T * B, F, GU, 1.f, bb.dgates, GU, wt, F, 0.f, bb.dxs, F);
     for_rows(B * T, F, [&](int64_t begin, int64_t end) {
       for (int64_t r = begin; r < end; ++r) {
         const int64_t b = r / T, t = r % T;
