@@ -14,18 +14,9 @@ import { checkBoolean, checkOneOf, expected, isPositiveInteger, shapeString } fr
 import { Initializer, resolveInitializer } from '../initializers';
 import { native } from '../native';
 import { Tensor } from '../tensor';
-import { Layer, LayerArgs, LayerVariable, uniqueName } from './layer';
+import { Layer, LayerArgs, LayerVariable } from './layer';
 
 export type PaddingMode = 'valid' | 'same';
-
-/**
- * args with Keras' default name for the class when none is given: 'conv2d', 'max_pooling2d',
- * 'batch_normalization' (a digit before 'D' starts no new word, as in Keras).
- */
-export function withKerasName<T extends LayerArgs>(args: T, className: string): T {
-  if (args.name !== undefined) return args;
-  return { ...args, name: uniqueName(className.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase()) };
-}
 
 /** A number or an array of n positive integers, as [n numbers]. */
 export function normalizeTuple(value: unknown, n: number, argument: string): number[] {
@@ -93,7 +84,7 @@ abstract class ConvBase extends Layer {
   constructor(args: ConvLayerArgs, private readonly rank: 1 | 2) {
     const fn = rank === 1 ? 'conv1d' : 'conv2d';
     if (args === null || typeof args !== 'object') throw new TypeError(expected('an object with filters and kernelSize', `${fn}(args)`, args));
-    super(withKerasName(args, (new.target as unknown as { className: string }).className));
+    super(args);
     if (!isPositiveInteger(args.filters)) throw new TypeError(expected('a positive integer', 'filters', args.filters));
     this.filters = args.filters;
     this.kernelSize = normalizeTuple(args.kernelSize, rank, 'kernelSize');
@@ -232,7 +223,7 @@ export class ZeroPadding2D extends Layer {
 
   constructor(args: ZeroPadding2DLayerArgs = {}) {
     if (args === null || typeof args !== 'object') throw new TypeError(expected('an object', 'zeroPadding2d(args)', args));
-    super(withKerasName(args, 'ZeroPadding2D'));
+    super(args);
     const p = args.padding ?? 1;
     const nonNeg = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
     if (nonNeg(p)) this.pads = [p as number, p as number, p as number, p as number];
@@ -289,7 +280,7 @@ export class UpSampling2D extends Layer {
 
   constructor(args: UpSampling2DLayerArgs = {}) {
     if (args === null || typeof args !== 'object') throw new TypeError(expected('an object', 'upSampling2d(args)', args));
-    super(withKerasName(args, 'UpSampling2D'));
+    super(args);
     this.size = normalizeTuple(args.size ?? 2, 2, 'size');
     if (args.interpolation !== undefined && args.interpolation !== 'nearest') {
       throw new TypeError(expected("'nearest' (the only interpolation implemented)", 'interpolation', args.interpolation));

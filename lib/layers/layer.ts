@@ -63,8 +63,9 @@ export function uniqueName(prefix: string): string {
   return n === 0 ? prefix : `${prefix}_${n}`;
 }
 
+/** Keras' to_snake_case: 'Dense' -> 'dense', 'MaxPooling2D' -> 'max_pooling2d', 'Conv2D' -> 'conv2d'. */
 export function toSnakeCase(className: string): string {
-  return className.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
+  return className.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
 }
 
 export abstract class Layer {

@@ -12,7 +12,6 @@ import { checkBoolean, checkNumberInRange, expected, shapeString } from '../erro
 import { Initializer, resolveInitializer } from '../initializers';
 import { native } from '../native';
 import { Tensor, sizeOf } from '../tensor';
-import { withKerasName } from './conv';
 import { Layer, LayerArgs, LayerVariable } from './layer';
 
 export interface BatchNormalizationLayerArgs extends LayerArgs {
@@ -53,7 +52,7 @@ export class BatchNormalization extends Layer {
 
   constructor(args: BatchNormalizationLayerArgs = {}) {
     if (args === null || typeof args !== 'object') throw new TypeError(expected('an object', 'batchNormalization(args)', args));
-    super(withKerasName(args, 'BatchNormalization'));
+    super(args);
     const axis = args.axis ?? -1;
     if (!Number.isInteger(axis)) throw new TypeError(expected('an integer', 'axis', axis));
     this.axis = axis;

@@ -4,7 +4,7 @@
 import { checkOneOf, expected, shapeString } from '../errors';
 import { native } from '../native';
 import { Tensor } from '../tensor';
-import { convAxis, normalizeTuple, withKerasName } from './conv';
+import { convAxis, normalizeTuple } from './conv';
 import { Layer, LayerArgs } from './layer';
 
 export interface Pooling2DLayerArgs extends LayerArgs {
@@ -36,7 +36,7 @@ abstract class PoolBase extends Layer {
   private xShape: number[] = [];
 
   constructor(args: LayerArgs, protected readonly mode: Mode) {
-    super(withKerasName(args, (new.target as unknown as { className: string }).className));
+    super(args);
   }
 
   /** Batch-less input -> geometry of the 2-D pool. */
