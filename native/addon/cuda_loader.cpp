@@ -1,0 +1,493 @@
+// Finds and loads the CUDA plugin at run time, and says exactly why when it cannot.
+//
+// The CPU addon never includes a CUDA header and never links a CUDA library: it dlopen()s
+// libtensornode_cuda.so and talks to it through the C function table of native/cuda/plugin_api.h
+// (See Note [Plugin ABI] there). Where no plugin exists everything works as before.
+//
+// Note [Where the CUDA plugin is found]: the first of
+//   1. $TENSORNODE_CUDA_PLUGIN (that file and nothing else),
+//   2. <packageRoot>/prebuilds/<platform>-<arch>/tensornode_cuda.so (shipped binaries),
+//   3. <packageRoot>/build/cuda/libtensornode_cuda.so (npm run build:cuda)
+// that dlopen()s, hands out ABI version TN_CUDA_ABI_VERSION and initialises a GPU. It is tried once per
+// process, at the first cudaStatus(packageRoot) call (lib/backend.ts passes the package root).
+//
+// JS exports:
+//   cudaStatus(packageRoot) -> { available, reason, pluginPath, attempts: [{path, error}], info? }
+//   cudaOps.<op>(...)       -> the CPU glue's signatures (denseForward, …, optimizerUpdate) on HOST arrays,
+//                              run on the GPU through device copies: slow by design, for parity tests
+//                              of the plugin against the CPU backend (test/cuda.test.js), never for training.
+#include <dlfcn.h>
+#include <sys/stat.h>
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "addon/glue.h"
+#include "cuda/plugin_api.h"
+
+namespace tn {
+namespace glue {
+namespace {
+
+struct Attempt {
+  std::string path, error;
+};
+
+struct PluginState {
+  bool tried = false;
+  bool available = false;
+  std::string reason;
+  std::string path;
+  std::vector<Attempt> attempts;
+  const tn_cuda_api* api = nullptr;
+  tn_cuda_info info{};
+};
+
+std::mutex g_mutex;
+PluginState g_state;
+
+const char* platform_name() {
+#if defined(__linux__)
+  return "linux";
+#elif defined(__APPLE__)
+  return "darwin";
+#elif defined(_WIN32)
+  return "win32";
+#else
+  return "unknown";
+#endif
+}
+
+const char* arch_name() {
+#if defined(__x86_64__) || defined(_M_X64)
+  return "x64";
+#elif defined(__aarch64__) || defined(_M_ARM64)
+  return "arm64";
+#else
+  return "unknown";
+#endif
+}
+
+bool file_exists(const std::string& p) {
+  struct stat st;
+  return ::stat(p.c_str(), &st) == 0;
+}
+
+// A dlopen error in user terms: which dependency is missing, then the loader's own words.
+std::string explain_dlopen(const std::string& err) {
+  if (err.find("libcudnn") != std::string::npos)
+    return "cuDNN 9 is missing (libcudnn.so.9 not on the library path; install cuDNN 9 or add its directory to "
+           "LD_LIBRARY_PATH): " + err;
+  if (err.find("libcublas") != std::string::npos)
+    return "cuBLAS from the CUDA toolkit is missing (install the CUDA >= 12 runtime libraries or add them to "
+           "LD_LIBRARY_PATH): " + err;
+  if (err.find("libcudart") != std::string::npos)
+    return "the CUDA runtime (libcudart) is missing (install the CUDA >= 12 runtime or add it to LD_LIBRARY_PATH): " +
+           err;
+  if (err.find("libcuda.so") != std::string::npos) return "no NVIDIA driver (libcuda.so not found): " + err;
+  return "dlopen failed: " + err;
+}
+
+void try_load(const std::string& root) {
+  PluginState& s = g_state;
+  s.tried = true;
+  std::vector<std::string> candidates;
+  const char* env = std::getenv("TENSORNODE_CUDA_PLUGIN");
+  const bool from_env = env != nullptr && env[0] != '\0';
+  if (from_env) {
+    candidates.push_back(env);
+  } else {
+    candidates.push_back(root + "/prebuilds/" + platform_name() + "-" + arch_name() + "/tensornode_cuda.so");
+    candidates.push_back(root + "/build/cuda/libtensornode_cuda.so");
+  }
+  bool any_file = false;
+  for (const std::string& path : candidates) {
+    if (!file_exists(path)) {
+      s.attempts.push_back({path, from_env ? "no such file (from TENSORNODE_CUDA_PLUGIN)" : "no such file"});
+      continue;
+    }
+    any_file = true;
+    dlerror();
+    void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!handle) {
+      const char* e = dlerror();
+      s.attempts.push_back({path, explain_dlopen(e ? e : "unknown error")});
+      continue;
+    }
+    // Never dlclose()d: CUDA state must not be unloaded under a live process.
+    auto get_api = reinterpret_cast<tn_cuda_get_api_fn>(dlsym(handle, "tn_cuda_get_api"));
+    if (!get_api) {
+      s.attempts.push_back({path, "not a tensornode CUDA plugin (no tn_cuda_get_api symbol)"});
+      continue;
+    }
+    const tn_cuda_api* api = get_api(TN_CUDA_ABI_VERSION);
+    if (!api || api->struct_size < sizeof(tn_cuda_api)) {
+      s.attempts.push_back({path, "plugin ABI mismatch: this addon needs ABI version " +
+                                      std::to_string(TN_CUDA_ABI_VERSION) +
+                                      "; rebuild the plugin from the same sources (npm run build:cuda)"});
+      continue;
+    }
+    const tn_cuda_status st = api->init(0);
+    if (st != TN_CUDA_OK) {
+      // No driver / no GPU / cuDNN cannot start: the plugin itself is fine, this machine cannot run it.
+      s.attempts.push_back({path, api->last_error()});
+      s.path = path;
+      s.reason = std::string("the CUDA plugin at ") + path + " loaded but cannot run here: " + api->last_error();
+      return;
+    }
+    if (api->get_info(&s.info) != TN_CUDA_OK) {
+      s.attempts.push_back({path, api->last_error()});
+      s.reason = std::string("the CUDA plugin at ") + path + " could not query the GPU: " + api->last_error();
+      return;
+    }
+    s.api = api;
+    s.path = path;
+    s.available = true;
+    s.reason = "";
+    return;
+  }
+  if (!any_file) {
+    s.reason = from_env ? std::string("TENSORNODE_CUDA_PLUGIN=") + env + " does not exist"
+                        : "the CUDA plugin is not built (no " + candidates.back() +
+                              " and no prebuilt " + candidates.front() +
+                              "); build it with `npm run build:cuda` on a machine with CUDA >= 12 and cuDNN 9";
+  } else {
+    std::string why;
+    for (const Attempt& a : s.attempts) why += (why.empty() ? "" : "; ") + a.path + ": " + a.error;
+    s.reason = "the CUDA plugin could not be loaded: " + why;
+  }
+}
+
+std::string version3(long long v, long long major_div) {
+  return std::to_string(v / major_div) + "." + std::to_string((v % major_div) / (major_div / 100)) + "." +
+         std::to_string(v % (major_div / 100));
+}
+std::string cuda_version(int v) { return std::to_string(v / 1000) + "." + std::to_string((v % 1000) / 10); }
+
+Napi::Value CudaStatus(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "Expected a string for packageRoot");
+  std::lock_guard<std::mutex> lock(g_mutex);
+  if (!g_state.tried) try_load(info[0].As<Napi::String>().Utf8Value());
+  const PluginState& s = g_state;
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("available", s.available);
+  out.Set("reason", s.reason);
+  out.Set("pluginPath", s.path.empty() ? env.Null() : Napi::String::New(env, s.path));
+  Napi::Array attempts = Napi::Array::New(env, s.attempts.size());
+  for (size_t i = 0; i < s.attempts.size(); ++i) {
+    Napi::Object a = Napi::Object::New(env);
+    a.Set("path", s.attempts[i].path);
+    a.Set("error", s.attempts[i].error);
+    attempts.Set(uint32_t(i), a);
+  }
+  out.Set("attempts", attempts);
+  if (s.available) {
+    const tn_cuda_info& d = s.info;
+    Napi::Object i = Napi::Object::New(env);
+    i.Set("device", d.device);
+    i.Set("name", d.name);
+    i.Set("computeCapability", std::to_string(d.compute_major) + "." + std::to_string(d.compute_minor));
+    i.Set("multiprocessors", d.multiprocessors);
+    i.Set("totalMemory", double(d.total_memory));
+    i.Set("freeMemory", double(d.free_memory));
+    i.Set("driverCuda", cuda_version(d.driver_version));
+    i.Set("runtimeCuda", cuda_version(d.runtime_version));
+    i.Set("builtWithCuda", cuda_version(d.built_cuda_version));
+    i.Set("cudnn", version3((long long)d.cudnn_version, 10000));
+    i.Set("builtWithCudnn", version3((long long)d.cudnn_built_version, 10000));
+    i.Set("cublas", version3(d.cublas_version, 10000));
+    i.Set("cublasLt", double(d.cublaslt_version));
+    i.Set("tf32", d.tf32 != 0);
+    out.Set("info", i);
+  }
+  return out;
+}
+
+// ---- cudaOps: host-array mirrors of the CPU glue, for parity tests ----
+
+const tn_cuda_api& api() {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  if (!g_state.tried) throw Error("the CUDA plugin has not been looked for yet (call cudaStatus(packageRoot) first)");
+  if (!g_state.available) throw Error("the CUDA plugin is not available: " + g_state.reason);
+  return *g_state.api;
+}
+
+void check(tn_cuda_status s) {
+  if (s != TN_CUDA_OK) throw Error(api().last_error());
+}
+
+// A device copy of a host buffer (or of nothing, for a null argument); download() copies it back.
+class Staged {
+ public:
+  Staged(const void* host, int64_t elements, size_t elem_size = sizeof(float))
+      : host_(const_cast<void*>(host)), bytes_(size_t(elements) * elem_size) {
+    if (!host_ || bytes_ == 0) return;
+    check(api().malloc(&dev_, bytes_));
+    check(api().copy_to_device(dev_, host_, bytes_));
+  }
+  Staged(const Staged&) = delete;
+  Staged& operator=(const Staged&) = delete;
+  ~Staged() {
+    if (dev_) api().free(dev_);
+  }
+  float* f() const { return static_cast<float*>(dev_); }
+  int32_t* i() const { return static_cast<int32_t*>(dev_); }
+  void download() const {
+    if (dev_) check(api().copy_to_host(host_, dev_, bytes_));
+  }
+
+ private:
+  void* host_;
+  size_t bytes_;
+  void* dev_ = nullptr;
+};
+
+int activation_code(const Napi::CallbackInfo& info, size_t i) {
+  const int64_t code = int_arg(info, i, "activation");
+  TN_CHECK(code >= 0 && code < 13, "unknown activation code ", code);
+  return int(code);
+}
+
+// denseForward(y, z|null, x, kernel, bias|null, batch, inDim, outDim, activation, alpha)
+Napi::Value OpsDenseForward(const Napi::CallbackInfo& info) {
+  const int64_t batch = int_arg(info, 5, "batch"), in = int_arg(info, 6, "inDim"), out = int_arg(info, 7, "outDim");
+  TN_CHECK(batch > 0 && in > 0 && out > 0, "dense: sizes must be positive");
+  Staged y(f32_arg(info, 0, "y", batch * out), batch * out);
+  Staged z(f32_arg(info, 1, "z", batch * out, true), batch * out);
+  Staged x(f32_arg(info, 2, "x", batch * in), batch * in);
+  Staged kernel(f32_arg(info, 3, "kernel", in * out), in * out);
+  Staged bias(f32_arg(info, 4, "bias", out, true), out);
+  check(api().dense_forward(y.f(), z.f(), x.f(), kernel.f(), bias.f(), batch, in, out, activation_code(info, 8),
+                            float(number_arg(info, 9, "alpha"))));
+  y.download();
+  z.download();
+  return info.Env().Undefined();
+}
+
+// denseBackward(dx|null, dkernel, dbias|null, dzScratch|null, dy, x, kernel, z|null, y, batch, inDim, outDim,
+//               activation, alpha, dyIsPreActivation)
+Napi::Value OpsDenseBackward(const Napi::CallbackInfo& info) {
+  const int64_t batch = int_arg(info, 9, "batch"), in = int_arg(info, 10, "inDim"), out = int_arg(info, 11, "outDim");
+  TN_CHECK(batch > 0 && in > 0 && out > 0, "dense: sizes must be positive");
+  Staged dx(f32_arg(info, 0, "dx", batch * in, true), batch * in);
+  Staged dkernel(f32_arg(info, 1, "dkernel", in * out), in * out);
+  Staged dbias(f32_arg(info, 2, "dbias", out, true), out);
+  Staged dz(f32_arg(info, 3, "dzScratch", batch * out, true), batch * out);
+  Staged dy(f32_arg(info, 4, "dy", batch * out), batch * out);
+  Staged x(f32_arg(info, 5, "x", batch * in), batch * in);
+  Staged kernel(f32_arg(info, 6, "kernel", in * out), in * out);
+  Staged z(f32_arg(info, 7, "z", batch * out, true), batch * out);
+  Staged y(f32_arg(info, 8, "y", batch * out), batch * out);
+  check(api().dense_backward(dx.f(), dkernel.f(), dbias.f(), dz.f(), dy.f(), x.f(), kernel.f(), z.f(), y.f(), batch, in,
+                             out, activation_code(info, 12), float(number_arg(info, 13, "alpha")),
+                             bool_arg(info, 14, "dyIsPreActivation") ? 1 : 0));
+  dx.download();
+  dkernel.download();
+  dbias.download();
+  dz.download();
+  return info.Env().Undefined();
+}
+
+// activationForward(y, x, rows, cols, activation, alpha)
+Napi::Value OpsActivationForward(const Napi::CallbackInfo& info) {
+  const int64_t rows = int_arg(info, 2, "rows"), cols = int_arg(info, 3, "cols");
+  TN_CHECK(rows >= 0 && cols >= 0, "negative size");
+  Staged y(f32_arg(info, 0, "y", rows * cols), rows * cols);
+  Staged x(f32_arg(info, 1, "x", rows * cols), rows * cols);
+  check(api().activation_forward(activation_code(info, 4), float(number_arg(info, 5, "alpha")), y.f(), x.f(), rows, cols));
+  y.download();
+  return info.Env().Undefined();
+}
+
+// activationBackward(dx, dy, x|null, y|null, rows, cols, activation, alpha)
+Napi::Value OpsActivationBackward(const Napi::CallbackInfo& info) {
+  const int64_t rows = int_arg(info, 4, "rows"), cols = int_arg(info, 5, "cols");
+  TN_CHECK(rows >= 0 && cols >= 0, "negative size");
+  const int64_t n = rows * cols;
+  Staged dx(f32_arg(info, 0, "dx", n), n);
+  Staged dy(f32_arg(info, 1, "dy", n), n);
+  Staged x(f32_arg(info, 2, "x", n, true), n);
+  Staged y(f32_arg(info, 3, "y", n, true), n);
+  check(api().activation_backward(activation_code(info, 6), float(number_arg(info, 7, "alpha")), dx.f(), dy.f(), x.f(),
+                                  y.f(), rows, cols));
+  dx.download();
+  return info.Env().Undefined();
+}
+
+// biasAdd(y, bias, rows, cols)
+Napi::Value OpsBiasAdd(const Napi::CallbackInfo& info) {
+  const int64_t rows = int_arg(info, 2, "rows"), cols = int_arg(info, 3, "cols");
+  Staged y(f32_arg(info, 0, "y", rows * cols), rows * cols);
+  Staged bias(f32_arg(info, 1, "bias", cols), cols);
+  check(api().bias_add(y.f(), bias.f(), rows, cols));
+  y.download();
+  return info.Env().Undefined();
+}
+
+// biasBackward(dbias, dy, rows, cols)
+Napi::Value OpsBiasBackward(const Napi::CallbackInfo& info) {
+  const int64_t rows = int_arg(info, 2, "rows"), cols = int_arg(info, 3, "cols");
+  Staged dbias(f32_arg(info, 0, "dbias", cols), cols);
+  Staged dy(f32_arg(info, 1, "dy", rows * cols), rows * cols);
+  check(api().bias_backward(dbias.f(), dy.f(), rows, cols));
+  dbias.download();
+  return info.Env().Undefined();
+}
+
+// dropoutForward(y, mask, x, n, rate, seed)
+Napi::Value OpsDropoutForward(const Napi::CallbackInfo& info) {
+  const int64_t n = int_arg(info, 3, "n");
+  Staged y(f32_arg(info, 0, "y", n), n);
+  Staged mask(f32_arg(info, 1, "mask", n), n);
+  Staged x(f32_arg(info, 2, "x", n), n);
+  check(api().dropout_forward(y.f(), mask.f(), x.f(), n, float(number_arg(info, 4, "rate")),
+                              uint32_t(int_arg(info, 5, "seed"))));
+  y.download();
+  mask.download();
+  return info.Env().Undefined();
+}
+
+// multiply(out, a, b, n)
+Napi::Value OpsMultiply(const Napi::CallbackInfo& info) {
+  const int64_t n = int_arg(info, 3, "n");
+  Staged out(f32_arg(info, 0, "out", n), n);
+  Staged a(f32_arg(info, 1, "a", n), n);
+  Staged b(f32_arg(info, 2, "b", n), n);
+  check(api().multiply(out.f(), a.f(), b.f(), n));
+  out.download();
+  return info.Env().Undefined();
+}
+
+// Runs fn(metrics) on a fresh device accumulator and returns its host copy; reports a bad sparse label
+// as the CPU backend does.
+template <typename Fn>
+tn_cuda_metrics with_metrics(int64_t cols, Fn&& fn) {
+  Staged m(nullptr, 0);
+  void* dev = nullptr;
+  check(api().malloc(&dev, sizeof(tn_cuda_metrics)));
+  tn_cuda_metrics host{};
+  try {
+    check(api().metrics_reset(static_cast<tn_cuda_metrics*>(dev)));
+    fn(static_cast<tn_cuda_metrics*>(dev));
+    check(api().metrics_read(&host, static_cast<tn_cuda_metrics*>(dev)));
+  } catch (...) {
+    api().free(dev);
+    throw;
+  }
+  api().free(dev);
+  TN_CHECK(host.bad_label_row < 0, "sparse label ", host.bad_label, " at row ", host.bad_label_row,
+           " is outside [0, ", cols, ")");
+  return host;
+}
+
+// lossForwardBackward(loss, fromLogits, grad|null, input, target, rows, cols) -> batch-mean loss
+Napi::Value OpsLossForwardBackward(const Napi::CallbackInfo& info) {
+  const int64_t code = int_arg(info, 0, "loss");
+  TN_CHECK(code >= 0 && code < 5, "unknown loss code ", code);
+  const int64_t rows = int_arg(info, 5, "rows"), cols = int_arg(info, 6, "cols");
+  TN_CHECK(rows > 0 && cols > 0, "loss: sizes must be positive");
+  const bool sparse = code == 4;
+  const bool logits = bool_arg(info, 1, "fromLogits");
+  Staged grad(f32_arg(info, 2, "grad", rows * cols, true), rows * cols);
+  Staged input(f32_arg(info, 3, "input", rows * cols), rows * cols);
+  Staged target(sparse ? nullptr : f32_arg(info, 4, "target", rows * cols), rows * cols);
+  Staged labels(sparse ? i32_arg(info, 4, "target", rows) : nullptr, rows, sizeof(int32_t));
+  const tn_cuda_metrics m = with_metrics(cols, [&](tn_cuda_metrics* dev) {
+    check(api().loss_forward_backward(int(code), logits ? 1 : 0, grad.f(), input.f(), target.f(), labels.i(), rows, cols,
+                                      dev));
+  });
+  grad.download();
+  return Napi::Number::New(info.Env(), m.loss_sum);
+}
+
+// accuracyCount(kind, fromLogits, pred, target, rows, cols) -> number of correct predictions
+Napi::Value OpsAccuracyCount(const Napi::CallbackInfo& info) {
+  const int64_t code = int_arg(info, 0, "kind");
+  TN_CHECK(code >= 0 && code < 3, "unknown accuracy code ", code);
+  const int64_t rows = int_arg(info, 4, "rows"), cols = int_arg(info, 5, "cols");
+  TN_CHECK(rows > 0 && cols > 0, "accuracy: sizes must be positive");
+  const bool sparse = code == 2;
+  const bool logits = bool_arg(info, 1, "fromLogits");
+  Staged pred(f32_arg(info, 2, "pred", rows * cols), rows * cols);
+  Staged target(sparse ? nullptr : f32_arg(info, 3, "target", rows * cols), rows * cols);
+  Staged labels(sparse ? i32_arg(info, 3, "target", rows) : nullptr, rows, sizeof(int32_t));
+  const tn_cuda_metrics m = with_metrics(cols, [&](tn_cuda_metrics* dev) {
+    check(api().accuracy_count(int(code), logits ? 1 : 0, pred.f(), target.f(), labels.i(), rows, cols, dev));
+  });
+  return Napi::Number::New(info.Env(), double(m.correct));
+}
+
+double option(const Napi::Object& o, const char* key, double fallback) {
+  const Napi::Value v = o.Get(key);
+  return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : fallback;
+}
+
+// optimizerUpdate(kind, hyper, params[], grads[], slotA[]|null, slotB[]|null)
+Napi::Value OpsOptimizerUpdate(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const int64_t code = int_arg(info, 0, "kind");
+  TN_CHECK(code >= 0 && code < 4, "unknown optimizer code ", code);
+  if (!info[1].IsObject()) throw Napi::TypeError::New(env, "Expected an object for hyper");
+  const Napi::Object h = info[1].As<Napi::Object>();
+  tn_cuda_optimizer_params hp{};
+  hp.learning_rate = option(h, "learningRate", 0.01);
+  hp.beta1 = option(h, "beta1", 0.9);
+  hp.beta2 = option(h, "beta2", 0.999);
+  hp.epsilon = option(h, "epsilon", 1e-7);
+  hp.weight_decay = option(h, "weightDecay", 0.0);
+  hp.momentum = option(h, "momentum", 0.0);
+  hp.rho = option(h, "rho", 0.9);
+  hp.nesterov = h.Get("nesterov").ToBoolean().Value() ? 1 : 0;
+  hp.step = int64_t(option(h, "step", 1));
+  for (size_t i = 2; i < 4; ++i)
+    if (!info[i].IsArray()) throw Napi::TypeError::New(env, i == 2 ? "Expected an array for params" : "Expected an array for grads");
+  const Napi::Array params = info[2].As<Napi::Array>(), grads = info[3].As<Napi::Array>();
+  const bool has_a = info[4].IsArray(), has_b = info[5].IsArray();
+  const uint32_t n = params.Length();
+  TN_CHECK(grads.Length() == n, "params has ", n, " entries but grads has ", grads.Length());
+  std::vector<std::unique_ptr<Staged>> staged;
+  std::vector<tn_cuda_param_slice> slices(n);
+  auto stage = [&](float* host, int64_t size) {
+    staged.push_back(std::make_unique<Staged>(host, size));
+    return staged.back().get();
+  };
+  std::vector<Staged*> outputs;
+  for (uint32_t i = 0; i < n; ++i) {
+    const Napi::Value p = params.Get(i);
+    const int64_t size = p.IsTypedArray() ? int64_t(p.As<Napi::TypedArray>().ElementLength()) : 0;
+    const std::string idx = "[" + std::to_string(i) + "]";
+    Staged* sp = stage(f32_value(p, "params" + idx, size), size);
+    Staged* sg = stage(f32_value(grads.Get(i), "grads" + idx, size), size);
+    Staged* sa = stage(has_a ? f32_value(info[4].As<Napi::Array>().Get(i), "slotA" + idx, size, true) : nullptr, size);
+    Staged* sb = stage(has_b ? f32_value(info[5].As<Napi::Array>().Get(i), "slotB" + idx, size, true) : nullptr, size);
+    slices[i] = {sp->f(), sg->f(), sa->f(), sb->f(), size};
+    outputs.insert(outputs.end(), {sp, sa, sb});
+  }
+  check(api().optimizer_update(int(code), &hp, slices.data(), int64_t(n)));
+  for (Staged* s : outputs) s->download();
+  return env.Undefined();
+}
+
+}  // namespace
+
+void register_cuda(Napi::Env env, Napi::Object exports) {
+  define(env, exports, "cudaStatus", CudaStatus);
+  Napi::Object ops = Napi::Object::New(env);
+  define(env, ops, "denseForward", OpsDenseForward);
+  define(env, ops, "denseBackward", OpsDenseBackward);
+  define(env, ops, "activationForward", OpsActivationForward);
+  define(env, ops, "activationBackward", OpsActivationBackward);
+  define(env, ops, "biasAdd", OpsBiasAdd);
+  define(env, ops, "biasBackward", OpsBiasBackward);
+  define(env, ops, "dropoutForward", OpsDropoutForward);
+  define(env, ops, "multiply", OpsMultiply);
+  define(env, ops, "lossForwardBackward", OpsLossForwardBackward);
+  define(env, ops, "accuracyCount", OpsAccuracyCount);
+  define(env, ops, "optimizerUpdate", OpsOptimizerUpdate);
+  exports.Set("cudaOps", ops);
+}
+
+}  // namespace glue
+}  // namespace tn
