@@ -17,7 +17,8 @@
         "native/cpu/resample.cpp",
         "native/addon/glue_rnn.cpp",
         "native/cpu/rnn.cpp",
-        "native/cpu/embedding.cpp"
+        "native/cpu/embedding.cpp",
+        "native/addon/cuda_loader.cpp"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
@@ -34,6 +35,7 @@
       "cflags": ["-O3", "-fexceptions"],
       "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-frtti", "-fno-math-errno", "-Wall", "-Wno-unused-parameter"],
       "ldflags": ["-pthread", "-s"],
+      "libraries": ["-ldl"],
       "conditions": [
         ["OS=='mac'", {
           "xcode_settings": {

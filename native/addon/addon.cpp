@@ -80,6 +80,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tn::glue::register_core(env, exports);
   tn::glue::register_conv(env, exports);
   tn::glue::register_rnn(env, exports);
+  tn::glue::register_cuda(env, exports);
   return exports;
 }
 

@@ -36,6 +36,7 @@ float* f32_value(const Napi::Value& v, const std::string& what, int64_t min_len,
 void register_core(Napi::Env env, Napi::Object exports);
 void register_conv(Napi::Env env, Napi::Object exports);
 void register_rnn(Napi::Env env, Napi::Object exports);
+void register_cuda(Napi::Env env, Napi::Object exports);  // cuda_loader.cpp: plugin status, parity ops
 
 }  // namespace glue
 }  // namespace tn
