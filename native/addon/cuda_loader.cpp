@@ -19,6 +19,8 @@
 #include <dlfcn.h>
 #include <sys/stat.h>
 
+#include <cstdlib>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -364,7 +366,6 @@ Napi::Value OpsMultiply(const Napi::CallbackInfo& info) {
 // as the CPU backend does.
 template <typename Fn>
 tn_cuda_metrics with_metrics(int64_t cols, Fn&& fn) {
-  Staged m(nullptr, 0);
   void* dev = nullptr;
   check(api().malloc(&dev, sizeof(tn_cuda_metrics)));
   tn_cuda_metrics host{};
