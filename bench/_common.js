@@ -41,6 +41,24 @@ function printTable(title, header, rows) {
   rows.forEach((r) => console.log(line(r)));
 }
 
+/**
+ * TensorFlow.js (core + layers on its CPU backend), the peer the benchmarks compare with, or
+ * null when it is not installed or BENCH_NO_PEER is set.
+ */
+async function loadTfjs() {
+  if (process.env.BENCH_NO_PEER) return null;
+  let tf;
+  try {
+    tf = require('@tensorflow/tfjs-core');
+    require('@tensorflow/tfjs-backend-cpu');
+    tf.layers = require('@tensorflow/tfjs-layers');
+  } catch (e) {
+    return null;
+  }
+  await tf.setBackend('cpu');
+  return tf;
+}
+
 const fmt = (x, digits = 2) => (x >= 100 ? x.toFixed(0) : x.toFixed(digits));
 
-module.exports = { machine, timeSync, timeAsync, printTable, fmt, tn };
+module.exports = { machine, timeSync, timeAsync, printTable, fmt, loadTfjs, tn };

@@ -5,7 +5,7 @@
 // with BENCH_NO_PEER=1). Target: a train step under PyTorch's 76 ms (2 threads) on the
 // 2-core machine (a figure measured outside this script). Correctness is checked first.
 'use strict';
-const { machine, timeSync, timeAsync, printTable, fmt, tn } = require('./_common');
+const { machine, timeSync, timeAsync, printTable, fmt, loadTfjs, tn } = require('./_common');
 
 const native = tn._native;
 const BATCH = 32;
@@ -83,16 +83,8 @@ async function tensornodeCnn() {
 }
 
 async function tfjsCnn() {
-  if (process.env.BENCH_NO_PEER) return null;
-  let tf;
-  try {
-    tf = require('@tensorflow/tfjs-core');
-    require('@tensorflow/tfjs-backend-cpu');
-    tf.layers = require('@tensorflow/tfjs-layers');
-  } catch (e) {
-    return null;
-  }
-  await tf.setBackend('cpu');
+  const tf = await loadTfjs();
+  if (tf === null) return null;
   const L = tf.layers;
   const model = L.sequential({
     layers: [

@@ -3,7 +3,7 @@
 // categorical cross-entropy) at batch 32 and 1024, against TensorFlow.js' CPU backend in the
 // same run. Correctness is checked before anything is timed.
 'use strict';
-const { machine, timeSync, timeAsync, printTable, fmt, tn } = require('./_common');
+const { machine, timeSync, timeAsync, printTable, fmt, loadTfjs, tn } = require('./_common');
 
 const native = tn._native;
 
@@ -74,15 +74,8 @@ function tensornodeStep(batch) {
 }
 
 async function tfjsStep(batch) {
-  let tf;
-  try {
-    tf = require('@tensorflow/tfjs-core');
-    require('@tensorflow/tfjs-backend-cpu');
-    tf.layers = require('@tensorflow/tfjs-layers');
-  } catch (e) {
-    return null;
-  }
-  await tf.setBackend('cpu');
+  const tf = await loadTfjs();
+  if (tf === null) return null;
   const L = tf.layers;
   const model = L.sequential({
     layers: [

@@ -48,6 +48,12 @@ bool bool_arg(const Napi::CallbackInfo& info, size_t i, const char* what) {
   return info[i].As<Napi::Boolean>().Value();
 }
 
+cpu::Activation activation_arg(const Napi::CallbackInfo& info, size_t i) {
+  const int64_t code = int_arg(info, i, "activation");
+  TN_CHECK(code >= 0 && code < int64_t(cpu::Activation::Count), "unknown activation code ", code);
+  return cpu::Activation(code);
+}
+
 template <typename T, napi_typedarray_type kType>
 static T* typed_value(const Napi::Env& env, const Napi::Value& v, const std::string& what, int64_t min_len,
                       bool optional, const char* type_name) {

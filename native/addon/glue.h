@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/errors.h"
+#include "cpu/elementwise.h"
 
 namespace tn {
 namespace glue {
@@ -28,6 +29,9 @@ bool bool_arg(const Napi::CallbackInfo& info, size_t i, const char* what);
 // optional; then nullptr is returned).
 float* f32_arg(const Napi::CallbackInfo& info, size_t i, const char* what, int64_t min_len, bool optional = false);
 int32_t* i32_arg(const Napi::CallbackInfo& info, size_t i, const char* what, int64_t min_len, bool optional = false);
+
+// Argument i as an activation code of cpu::Activation (checked against the enum).
+cpu::Activation activation_arg(const Napi::CallbackInfo& info, size_t i);
 
 // Same for a value that is not a positional argument (an element of an array argument).
 float* f32_value(const Napi::Value& v, const std::string& what, int64_t min_len, bool optional = false);

@@ -16,12 +16,6 @@ namespace {
 
 using cpu::Activation;
 
-Activation conv_activation_arg(const Napi::CallbackInfo& info, size_t i) {
-  const int64_t code = int_arg(info, i, "activation");
-  TN_CHECK(code >= 0 && code < int64_t(Activation::Count), "unknown activation code ", code);
-  return Activation(code);
-}
-
 // dims: [batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, dilH, dilW, padTop, padLeft]
 cpu::Conv2dParams conv_dims(const Napi::CallbackInfo& info, size_t i) {
   const int32_t* d = i32_arg(info, i, "dims", 15);
@@ -52,7 +46,7 @@ Napi::Value Conv2dForward(const Napi::CallbackInfo& info) {
   const float* x = f32_arg(info, 2, "x", conv_in_size(p));
   const float* kernel = f32_arg(info, 3, "kernel", p.k() * p.out_c);
   const float* bias = f32_arg(info, 4, "bias", p.out_c, true);
-  const Activation act = conv_activation_arg(info, 6);
+  const Activation act = activation_arg(info, 6);
   const float alpha = float(number_arg(info, 7, "alpha"));
   float* pre = z ? z : y;
   const int64_t rows = n_out / p.out_c;
@@ -78,7 +72,7 @@ Napi::Value Conv2dBackward(const Napi::CallbackInfo& info) {
   const float* kernel = f32_arg(info, 6, "kernel", p.k() * p.out_c);
   const float* z = f32_arg(info, 7, "z", n_out, true);
   const float* y = f32_arg(info, 8, "y", n_out);
-  const Activation act = conv_activation_arg(info, 10);
+  const Activation act = activation_arg(info, 10);
   const float alpha = float(number_arg(info, 11, "alpha"));
   const bool dy_is_pre = bool_arg(info, 12, "dyIsPreActivation");
   const float* dz = dy;

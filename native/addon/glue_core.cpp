@@ -16,12 +16,6 @@ namespace {
 
 using cpu::Activation;
 
-Activation activation_arg(const Napi::CallbackInfo& info, size_t i) {
-  const int64_t code = int_arg(info, i, "activation");
-  TN_CHECK(code >= 0 && code < int64_t(Activation::Count), "unknown activation code ", code);
-  return Activation(code);
-}
-
 // Elements a row-major rows x cols matrix with leading dimension ld spans (0 when empty).
 int64_t matrix_extent(int64_t rows, int64_t cols, int64_t ld) { return rows == 0 || cols == 0 ? 0 : (rows - 1) * ld + cols; }
 
