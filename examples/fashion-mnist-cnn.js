@@ -6,7 +6,7 @@
 //
 // The files come from the Debian/Ubuntu package `dataset-fashion-mnist`, or any folder with
 // the four files from https://github.com/zalandoresearch/fashion-mnist (set FASHION_MNIST_DIR).
-// EPOCHS (default 6) and LIMIT (training images, default all) shorten a run.
+// EPOCHS (default 10) and LIMIT (training images, default all) shorten a run.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -47,7 +47,7 @@ async function load() {
 async function main() {
   tn.setSeed(2024);
   const { xTrain, yTrain, xTest, yTest } = await load();
-  const epochs = Number(process.env.EPOCHS) || 6;
+  const epochs = Number(process.env.EPOCHS) || 10;
   console.log(`Fashion-MNIST from ${DIR}: ${xTrain.shape[0]} training images, ${xTest.shape[0]} test images`);
   const model = tn.sequential({
     layers: [

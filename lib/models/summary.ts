@@ -10,7 +10,7 @@ export function summaryLines(modelName: string, layers: Layer[], lineLength = 65
   const row = (fields: string[]): string => {
     let line = '';
     fields.forEach((f, i) => {
-      line = (line + f).slice(0, i === 0 ? cols[0] : cols[i] - 1);
+      line = (line + f).slice(0, cols[i] - 1);
       line = line.padEnd(cols[i]);
     });
     return line.trimEnd();
