@@ -160,7 +160,7 @@ describe('fit / evaluate / predict / summary', () => {
     }
     const text = out.join('');
     assert.match(text, /^Epoch 1\/1\n/);
-    assert.match(text, /\r1\/5 \[=*>\.+\] - ETA: [\d.]+s - loss: \d+\.\d{4} - acc: \d\.\d{4}/);
+    assert.match(text, /\r1\/5 \[=*>\.+\] - ETA: [\d.]+m?s - loss: \d+\.\d{4} - acc: \d\.\d{4}/);
     assert.match(text, /\r5\/5 \[={30}\] - .*\/step - loss: \d+\.\d{4} - acc: \d\.\d{4}\x1b\[K\n$/);
   });
 

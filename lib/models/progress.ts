@@ -5,6 +5,7 @@ import { Logs } from '../callbacks';
 function formatDuration(seconds: number): string {
   if (seconds >= 3600) return `${Math.floor(seconds / 3600)}:${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}:${String(Math.floor(seconds % 60)).padStart(2, '0')}`;
   if (seconds >= 60) return `${Math.floor(seconds / 60)}:${String(Math.floor(seconds % 60)).padStart(2, '0')}`;
+  if (seconds < 1) return `${Math.round(seconds * 1000)}ms`;
   return `${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)}s`;
 }
 
