@@ -23,7 +23,7 @@ export const layers = {
   flatten: (args: LayerArgs = {}) => new Flatten(args),
   reshape: (args: ReshapeLayerArgs) => new Reshape(args),
   dropout: (args: DropoutLayerArgs) => new Dropout(args),
-  // conv layers (issue 3) go below this line
+  // convolution, pooling, normalization
   conv2d: (args: convLayers.ConvLayerArgs) => new convLayers.Conv2D(args),
   conv1d: (args: convLayers.ConvLayerArgs) => new convLayers.Conv1D(args),
   zeroPadding2d: (args?: convLayers.ZeroPadding2DLayerArgs) => new convLayers.ZeroPadding2D(args),
@@ -37,7 +37,7 @@ export const layers = {
   globalAveragePooling1d: (args?: LayerArgs) => new poolingLayers.GlobalAveragePooling1D(args),
   globalMaxPooling1d: (args?: LayerArgs) => new poolingLayers.GlobalMaxPooling1D(args),
   batchNormalization: (args?: normalizationLayers.BatchNormalizationLayerArgs) => new normalizationLayers.BatchNormalization(args),
-  // recurrent and embedding layers (issue 4) go below this line
+  // embedding and recurrent
   embedding: (args: embeddingLayers.EmbeddingLayerArgs) => new embeddingLayers.Embedding(args),
   simpleRNN: (args: recurrentLayers.SimpleRNNLayerArgs) => new recurrentLayers.SimpleRNN(args),
   lstm: (args: recurrentLayers.LSTMLayerArgs) => new recurrentLayers.LSTM(args),
