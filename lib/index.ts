@@ -1,5 +1,5 @@
 // tensornode: the public API. Names follow TensorFlow.js so its code ports by changing the import.
-export { Tensor, tensor, tensor1d, tensor2d, tensor3d, tensor4d, scalar, zeros, ones, fill, oneHot } from './tensor';
+export { Tensor, tensor, tensor1d, tensor2d, tensor3d, tensor4d, scalar, zeros, ones, fill, oneHot, tidy, dispose, keep } from './tensor';
 export type { DType, TypedArray, NestedArray } from './tensor';
 export { randomNormalTensor as randomNormal, randomUniformTensor as randomUniform } from './tensor';
 export { setSeed } from './random';

@@ -277,3 +277,27 @@ export function checkTensor(v: unknown, argument: string): Tensor {
 }
 
 export { describe };
+
+/**
+ * TensorFlow.js compatibility: tensornode frees tensors with the garbage collector, so
+ * tidy(fn) simply runs fn and returns its result; it exists so that ported code runs as is.
+ */
+export function tidy<T>(nameOrFn: string | (() => T), maybeFn?: () => T): T {
+  const fn = typeof nameOrFn === 'function' ? nameOrFn : maybeFn;
+  if (typeof fn !== 'function') {
+    throw new TypeError(expected('a function', 'tidy(fn)', typeof nameOrFn === 'string' ? maybeFn : nameOrFn));
+  }
+  return fn();
+}
+
+/** Disposes a tensor, or every tensor in an array or object (TensorFlow.js' tf.dispose). */
+export function dispose(container: unknown): void {
+  if (container instanceof Tensor) container.dispose();
+  else if (Array.isArray(container)) container.forEach(dispose);
+  else if (container !== null && typeof container === 'object') Object.values(container).forEach(dispose);
+}
+
+/** TensorFlow.js' tf.keep: a no-op here (nothing is freed behind the user's back). */
+export function keep<T extends Tensor>(t: T): T {
+  return t;
+}

@@ -92,4 +92,15 @@ describe('tensors and the zero-copy contract', () => {
     assert.throws(() => tn.tensor([1], [1], 'float64'), /Expected 'float32' or 'int32' for dtype but received 'float64'/);
     assert.throws(() => tn.oneHot([0, 5], 3), /indices\[1\] but received 5/);
   });
+
+  it('tidy, dispose and keep exist so TensorFlow.js code ports unchanged', () => {
+    const t = tn.tidy(() => tn.ones([2]));
+    assert.deepStrictEqual(Array.from(t.dataSync()), [1, 1]);
+    assert.strictEqual(tn.tidy('named', () => 3), 3);
+    assert.strictEqual(tn.keep(t), t);
+    const a = tn.zeros([1]), b = tn.zeros([1]);
+    tn.dispose([a, { b }]);
+    assert.ok(a.isDisposed && b.isDisposed);
+    assert.throws(() => tn.tidy(42), /Expected a function for tidy\(fn\) but received 42 \(number\)/);
+  });
 });
