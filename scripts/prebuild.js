@@ -46,13 +46,17 @@ function which(cmd) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// HOOK: CUDA plugin (issue 5, not built yet).
-// The CUDA plugin is a separate shared library built by CMake (cmake-js) from native/cuda/ and
-// CMakeLists.txt where nvcc (CUDA >= 12) and cuDNN 9 are present, then loaded at run time by the
-// addon. When it exists, its prebuilt file goes next to the addon in prebuilds/<platform>-<arch>/
-// with 'cuda' in its name (lib/native.ts never mistakes it for the addon). Until then every
-// missing piece skips this step with a message; nothing here fails the CPU prebuild.
+// The CUDA plugin (issue 5): a separate shared library built by CMake from native/cuda/ through
+// scripts/build-cuda.js, loaded at run time by the addon (native/addon/cuda_loader.cpp), which looks
+// for it as prebuilds/<platform>-<arch>/tensornode_cuda.so. It is built only where nvcc and cuDNN 9's
+// headers are found (the GPU machine); anywhere else this step says what is missing and the
+// prebuilds hold the CPU addon only, which is complete without it.
 // ---------------------------------------------------------------------------------------------
+function cudnnHeaderDir() {
+  const dirs = [process.env.CUDNN_INCLUDE_DIR, '/usr/include/x86_64-linux-gnu', '/usr/include', '/usr/local/cuda/include'];
+  return dirs.find((d) => d && fs.existsSync(path.join(d, 'cudnn_version.h'))) || null;
+}
+
 function cudaPluginHook(outDir) {
   const missing = [];
   if (!fs.existsSync(path.join(root, 'native', 'cuda'))) missing.push('native/cuda/');
@@ -60,30 +64,21 @@ function cudaPluginHook(outDir) {
   const cudaHome = process.env.CUDA_HOME || process.env.CUDA_PATH || '/usr/local/cuda';
   const nvcc = which('nvcc') || (fs.existsSync(path.join(cudaHome, 'bin', 'nvcc')) ? path.join(cudaHome, 'bin', 'nvcc') : null);
   if (!nvcc) missing.push('nvcc (CUDA toolkit)');
+  if (!cudnnHeaderDir()) missing.push('cuDNN 9 headers (set CUDNN_INCLUDE_DIR)');
   if (missing.length > 0) {
     console.log(`[prebuild] CUDA plugin: skipped (no ${missing.join(', no ')}); the CPU addon is complete without it`);
     return;
   }
-  let cmakeJs;
-  try {
-    cmakeJs = require.resolve('cmake-js/bin/cmake-js', { paths: [root] });
-  } catch {
-    console.log('[prebuild] CUDA plugin: skipped (cmake-js is not installed; the CUDA plugin issue adds it)');
-    return;
-  }
-  const buildDir = path.join(root, 'build-cuda');
-  console.log(`[prebuild] CUDA plugin: cmake-js compile (nvcc: ${nvcc}) into ${path.relative(root, buildDir)}/`);
-  const r = spawnSync(process.execPath, [cmakeJs, 'compile', '--out', buildDir], { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) {
+  console.log(`[prebuild] CUDA plugin: npm run build:cuda (nvcc: ${nvcc})`);
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'build-cuda.js')], { cwd: root, stdio: 'inherit' });
+  const built = path.join(root, 'build', 'cuda', 'libtensornode_cuda.so');
+  if (r.status !== 0 || !fs.existsSync(built)) {
     console.warn(`[prebuild] CUDA plugin: build failed (exit ${r.status}); prebuilds hold the CPU addon only`);
     return;
   }
-  const produced = fs.readdirSync(path.join(buildDir, 'Release')).filter((f) => /cuda.*\.(node|so)$/.test(f));
-  for (const f of produced) {
-    fs.copyFileSync(path.join(buildDir, 'Release', f), path.join(outDir, f));
-    console.log(`[prebuild] CUDA plugin: ${path.relative(root, path.join(outDir, f))}`);
-  }
-  if (produced.length === 0) console.warn('[prebuild] CUDA plugin: built, but no *cuda*.node/.so found in build-cuda/Release');
+  const target = path.join(outDir, 'tensornode_cuda.so');
+  fs.copyFileSync(built, target);
+  console.log(`[prebuild] CUDA plugin: ${path.relative(root, target)}`);
 }
 
 function main() {
