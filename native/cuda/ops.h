@@ -3,7 +3,9 @@
 // waiting. Shapes and argument order are those of the CPU kernels (native/cpu/*.h), which are the
 // reference: see each .cu file's header for what is written and what is accumulated.
 #pragma once
+#include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "cpu/elementwise.h"  // Activation codes: shared with the CPU backend by construction
 #include "cpu/loss.h"         // Loss, Accuracy codes
@@ -44,6 +46,38 @@ void dense_forward(float* y, float* z, const float* x, const float* kernel, cons
 void dense_backward(float* dx, float* dkernel, float* dbias, float* dz_scratch, const float* dy, const float* x,
                     const float* kernel, const float* z, const float* y, int64_t batch, int64_t in_dim, int64_t out_dim,
                     Activation act, float alpha, bool dy_is_pre_activation);
+
+// ---- issue 6, the cuDNN slice (conv.cu, pool.cpp, batchnorm.cu, rnn.cu, embedding.cu, supports.cpp) ----
+// supports.cpp: "" when the plugin computes op with these params as the CPU does, else the reason.
+std::string unsupported_reason(int op, const void* params);
+// Throws Error(UNSUPPORTED) with the reason when unsupported_reason() is not empty.
+void require_supported(int op, const void* params);
+
+void conv2d_forward(const tn_cuda_conv2d_params& p, float* y, const float* x, const float* kernel);
+void conv2d_backward(const tn_cuda_conv2d_params& p, float* dx, float* dkernel, const float* dy, const float* x,
+                     const float* kernel);
+
+void pool2d_forward(bool max, const tn_cuda_pool2d_params& p, float* y, const float* x);
+void pool2d_backward(bool max, const tn_cuda_pool2d_params& p, float* dx, const float* dy, const float* x,
+                     const float* y);
+
+void batchnorm_forward(float* y, float* mean_out, float* invstd_out, float* moving_mean, float* moving_var,
+                       const float* x, const float* gamma, const float* beta, int64_t outer, int64_t C, int64_t inner,
+                       float momentum, float epsilon, bool training);
+void batchnorm_backward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x, const float* mean,
+                        const float* invstd, const float* gamma, int64_t outer, int64_t C, int64_t inner,
+                        bool training);
+
+size_t rnn_reserve_bytes(const tn_cuda_rnn_params& p);
+void rnn_forward(const tn_cuda_rnn_params& p, float* y, void* reserve, const float* x, const float* kernel,
+                 const float* recurrent, const float* bias, bool training);
+void rnn_backward(const tn_cuda_rnn_params& p, float* dx, float* dkernel, float* drecurrent, float* dbias,
+                  const float* dy, const float* x, void* reserve);
+
+void embedding_forward(float* y, const float* table, const int32_t* indices, int64_t n, int64_t vocab, int64_t dim,
+                       int64_t* bad_index);
+void embedding_backward(float* dtable, const float* dy, const int32_t* indices, int64_t n, const int32_t* prev_indices,
+                        int64_t prev_n, int64_t vocab, int64_t dim);
 
 // Launch geometry shared by the .cu files: a 1-D grid-stride launch over n elements.
 constexpr int kThreads = 256;

@@ -177,6 +177,120 @@ tn_cuda_status optimizer_update_c(int kind, const tn_cuda_optimizer_params* hp, 
   });
 }
 
+// ---- ABI 2: the cuDNN slice ----
+
+tn_cuda_status supports_c(int op, const void* params) {
+  // A pure rule: no Device needed. The reason goes to last_error(), like any failure.
+  try {
+    const std::string reason = unsupported_reason(op, params);
+    if (reason.empty()) {
+      t_last_error.clear();
+      return TN_CUDA_OK;
+    }
+    t_last_error = reason;
+    return TN_CUDA_ERROR_UNSUPPORTED;
+  } catch (...) {
+    t_last_error = "supports: unknown error";
+    return TN_CUDA_ERROR_INTERNAL;
+  }
+}
+
+tn_cuda_status conv2d_forward_c(const tn_cuda_conv2d_params* p, float* y, const float* x, const float* kernel) {
+  return guard("conv2d_forward", [&] {
+    TN_CUDA_ARG(p != nullptr, "null params");
+    conv2d_forward(*p, y, x, kernel);
+  });
+}
+
+tn_cuda_status conv2d_backward_c(const tn_cuda_conv2d_params* p, float* dx, float* dkernel, const float* dy,
+                                 const float* x, const float* kernel) {
+  return guard("conv2d_backward", [&] {
+    TN_CUDA_ARG(p != nullptr, "null params");
+    conv2d_backward(*p, dx, dkernel, dy, x, kernel);
+  });
+}
+
+tn_cuda_status maxpool2d_forward_c(const tn_cuda_pool2d_params* p, float* y, const float* x) {
+  return guard("maxpool2d_forward", [&] {
+    TN_CUDA_ARG(p != nullptr, "null params");
+    pool2d_forward(true, *p, y, x);
+  });
+}
+
+tn_cuda_status maxpool2d_backward_c(const tn_cuda_pool2d_params* p, float* dx, const float* dy, const float* x,
+                                    const float* y) {
+  return guard("maxpool2d_backward", [&] {
+    TN_CUDA_ARG(p != nullptr, "null params");
+    pool2d_backward(true, *p, dx, dy, x, y);
+  });
+}
+
+tn_cuda_status avgpool2d_forward_c(const tn_cuda_pool2d_params* p, float* y, const float* x) {
+  return guard("avgpool2d_forward", [&] {
+    TN_CUDA_ARG(p != nullptr, "null params");
+    pool2d_forward(false, *p, y, x);
+  });
+}
+
+tn_cuda_status avgpool2d_backward_c(const tn_cuda_pool2d_params* p, float* dx, const float* dy, const float* x,
+                                    const float* y) {
+  return guard("avgpool2d_backward", [&] {
+    TN_CUDA_ARG(p != nullptr, "null params");
+    pool2d_backward(false, *p, dx, dy, x, y);
+  });
+}
+
+tn_cuda_status batchnorm_forward_c(float* y, float* mean_out, float* invstd_out, float* moving_mean, float* moving_var,
+                                   const float* x, const float* gamma, const float* beta, int64_t outer,
+                                   int64_t channels, int64_t inner, float momentum, float epsilon, int training) {
+  return guard("batchnorm_forward", [&] {
+    batchnorm_forward(y, mean_out, invstd_out, moving_mean, moving_var, x, gamma, beta, outer, channels, inner,
+                      momentum, epsilon, training != 0);
+  });
+}
+
+tn_cuda_status batchnorm_backward_c(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x,
+                                    const float* mean, const float* invstd, const float* gamma, int64_t outer,
+                                    int64_t channels, int64_t inner, int training) {
+  return guard("batchnorm_backward", [&] {
+    batchnorm_backward(dx, dgamma, dbeta, dy, x, mean, invstd, gamma, outer, channels, inner, training != 0);
+  });
+}
+
+tn_cuda_status rnn_reserve_bytes_c(const tn_cuda_rnn_params* p, size_t* out_bytes) {
+  return guard("rnn_reserve_bytes", [&] {
+    TN_CUDA_ARG(p && out_bytes, "null argument");
+    *out_bytes = rnn_reserve_bytes(*p);
+  });
+}
+
+tn_cuda_status rnn_forward_c(const tn_cuda_rnn_params* p, float* y, void* reserve, const float* x, const float* kernel,
+                             const float* recurrent, const float* bias, int training) {
+  return guard("rnn_forward", [&] {
+    TN_CUDA_ARG(p != nullptr, "null params");
+    rnn_forward(*p, y, reserve, x, kernel, recurrent, bias, training != 0);
+  });
+}
+
+tn_cuda_status rnn_backward_c(const tn_cuda_rnn_params* p, float* dx, float* dkernel, float* drecurrent, float* dbias,
+                              const float* dy, const float* x, void* reserve) {
+  return guard("rnn_backward", [&] {
+    TN_CUDA_ARG(p != nullptr, "null params");
+    rnn_backward(*p, dx, dkernel, drecurrent, dbias, dy, x, reserve);
+  });
+}
+
+tn_cuda_status embedding_forward_c(float* y, const float* table, const int32_t* indices, int64_t n, int64_t vocab,
+                                   int64_t dim, int64_t* bad_index) {
+  return guard("embedding_forward", [&] { embedding_forward(y, table, indices, n, vocab, dim, bad_index); });
+}
+
+tn_cuda_status embedding_backward_c(float* dtable, const float* dy, const int32_t* indices, int64_t n,
+                                    const int32_t* prev_indices, int64_t prev_n, int64_t vocab, int64_t dim) {
+  return guard("embedding_backward",
+               [&] { embedding_backward(dtable, dy, indices, n, prev_indices, prev_n, vocab, dim); });
+}
+
 tn_cuda_api make_api() {
   tn_cuda_api api;
   std::memset(&api, 0, sizeof(api));
@@ -205,6 +319,20 @@ tn_cuda_api make_api() {
   api.metrics_reset = metrics_reset_c;
   api.metrics_read = metrics_read_c;
   api.optimizer_update = optimizer_update_c;
+  api.supports = supports_c;
+  api.conv2d_forward = conv2d_forward_c;
+  api.conv2d_backward = conv2d_backward_c;
+  api.maxpool2d_forward = maxpool2d_forward_c;
+  api.maxpool2d_backward = maxpool2d_backward_c;
+  api.avgpool2d_forward = avgpool2d_forward_c;
+  api.avgpool2d_backward = avgpool2d_backward_c;
+  api.batchnorm_forward = batchnorm_forward_c;
+  api.batchnorm_backward = batchnorm_backward_c;
+  api.rnn_reserve_bytes = rnn_reserve_bytes_c;
+  api.rnn_forward = rnn_forward_c;
+  api.rnn_backward = rnn_backward_c;
+  api.embedding_forward = embedding_forward_c;
+  api.embedding_backward = embedding_backward_c;
   return api;
 }
 

@@ -29,7 +29,7 @@
 extern "C" {
 #endif
 
-#define TN_CUDA_ABI_VERSION 1
+#define TN_CUDA_ABI_VERSION 2  /* 2: cuDNN slice (conv, pool, batch norm, RNN, embedding, supports) */
 
 typedef enum tn_cuda_status {
   TN_CUDA_OK = 0,
@@ -41,7 +41,8 @@ typedef enum tn_cuda_status {
   TN_CUDA_ERROR_NO_DRIVER = 6,   /* no NVIDIA driver, or one older than the runtime the plugin was built with */
   TN_CUDA_ERROR_NO_DEVICE = 7,   /* driver present, no usable GPU */
   TN_CUDA_ERROR_NOT_INITIALIZED = 8,
-  TN_CUDA_ERROR_INTERNAL = 9
+  TN_CUDA_ERROR_INTERNAL = 9,
+  TN_CUDA_ERROR_UNSUPPORTED = 10 /* supports() says no (or an op was called outside its rule): use the CPU kernel */
 } tn_cuda_status;
 
 /* What backendInfo() reports. Versions are as the libraries encode them (e.g. CUDA 13000 = 13.0,
@@ -88,6 +89,60 @@ typedef struct tn_cuda_param_slice {
   float* slot_b;
   int64_t size;
 } tn_cuda_param_slice;
+
+/* ---- issue 6, the cuDNN slice: parameter structs (mirrors of the CPU kernels' structs) ---- */
+
+/* Mirrors tn::cpu::Conv2dParams (native/cpu/conv.h): NHWC x (B,H,W,Cin), kernel (KH,KW,Cin,Cout),
+ * y (B,OH,OW,Cout). pad_bottom / pad_right are implied by out_h / out_w. */
+typedef struct tn_cuda_conv2d_params {
+  int64_t batch, in_h, in_w, in_c;
+  int64_t out_h, out_w, out_c;
+  int64_t k_h, k_w;
+  int64_t stride_h, stride_w;
+  int64_t dil_h, dil_w;
+  int64_t pad_top, pad_left;
+} tn_cuda_conv2d_params;
+
+/* Mirrors tn::cpu::Pool2dParams (native/cpu/pool.h). */
+typedef struct tn_cuda_pool2d_params {
+  int64_t batch, in_h, in_w, channels;
+  int64_t out_h, out_w;
+  int64_t pool_h, pool_w;
+  int64_t stride_h, stride_w;
+  int64_t pad_top, pad_left;
+} tn_cuda_pool2d_params;
+
+/* For supports(TN_CUDA_OP_BATCHNORM): the (outer, C, inner) view of native/cpu/batchnorm.h. */
+typedef struct tn_cuda_batchnorm_params {
+  int64_t outer, channels, inner;
+  double epsilon;
+} tn_cuda_batchnorm_params;
+
+/* Mirrors tn::cpu::RnnParams (native/cpu/rnn.h) plus what the CPU takes as buffers and cuDNN cannot do:
+ * has_mask (a (B,T) mask), has_dropout (in_mask / rec_mask). cell, act, rec_act use the CPU codes
+ * (RnnCell: 0 Simple, 1 Lstm, 2 GruResetAfter, 3 GruResetBefore; Activation of elementwise.h). */
+typedef struct tn_cuda_rnn_params {
+  int cell;
+  int64_t batch, time, in_dim, units;
+  int act, rec_act;
+  int go_backwards, return_sequences, zero_output_for_mask;
+  int has_mask, has_dropout;
+} tn_cuda_rnn_params;
+
+/* For supports(TN_CUDA_OP_EMBEDDING). */
+typedef struct tn_cuda_embedding_params {
+  int64_t n, vocab, dim;
+} tn_cuda_embedding_params;
+
+/* Op codes for supports(). */
+typedef enum tn_cuda_op {
+  TN_CUDA_OP_CONV2D = 1,     /* params: tn_cuda_conv2d_params */
+  TN_CUDA_OP_MAXPOOL2D = 2,  /* params: tn_cuda_pool2d_params */
+  TN_CUDA_OP_AVGPOOL2D = 3,  /* params: tn_cuda_pool2d_params */
+  TN_CUDA_OP_BATCHNORM = 4,  /* params: tn_cuda_batchnorm_params */
+  TN_CUDA_OP_RNN = 5,        /* params: tn_cuda_rnn_params */
+  TN_CUDA_OP_EMBEDDING = 6   /* params: tn_cuda_embedding_params */
+} tn_cuda_op;
 
 typedef struct tn_cuda_api {
   int abi_version;     /* TN_CUDA_ABI_VERSION */
@@ -149,6 +204,61 @@ typedef struct tn_cuda_api {
    * slices (the plugin keeps a device copy of the table and re-uploads it only when it changes). ---- */
   tn_cuda_status (*optimizer_update)(int kind, const tn_cuda_optimizer_params* hp, const tn_cuda_param_slice* params,
                                      int64_t count);
+
+  /* ==== ABI 2: the cuDNN slice (issue 6). Every op re-checks supports() and fails with UNSUPPORTED. ==== */
+
+  /* The rule for falling back to the CPU: TN_CUDA_OK when the plugin computes op with these params
+   * exactly as the CPU kernel does (up to fp32 rounding), else TN_CUDA_ERROR_UNSUPPORTED with the reason in
+   * last_error() (e.g. "masked RNN", "GRU resetAfter=false", "asymmetric pooling padding"). A pure rule:
+   * needs no init() and no GPU. */
+  tn_cuda_status (*supports)(int op, const void* params);
+
+  /* conv.cu: as conv2d_forward / conv2d_backward of native/cpu/conv.h (no bias, no activation).
+   * y, dkernel, dx WRITTEN; dx may be NULL. Keras 'same' padding (extra at bottom/right) is handled by
+   * copying x into a zero-padded scratch so that cuDNN sees symmetric padding. */
+  tn_cuda_status (*conv2d_forward)(const tn_cuda_conv2d_params* p, float* y, const float* x, const float* kernel);
+  tn_cuda_status (*conv2d_backward)(const tn_cuda_conv2d_params* p, float* dx, float* dkernel, const float* dy,
+                                    const float* x, const float* kernel);
+
+  /* pool.cpp: y / dx WRITTEN. cuDNN's backward takes x and y (not an argmax as the CPU's does): pass the
+   * forward's input and output. Average pooling divides by the taps inside the image, as the CPU. */
+  tn_cuda_status (*maxpool2d_forward)(const tn_cuda_pool2d_params* p, float* y, const float* x);
+  tn_cuda_status (*maxpool2d_backward)(const tn_cuda_pool2d_params* p, float* dx, const float* dy, const float* x,
+                                       const float* y);
+  tn_cuda_status (*avgpool2d_forward)(const tn_cuda_pool2d_params* p, float* y, const float* x);
+  tn_cuda_status (*avgpool2d_backward)(const tn_cuda_pool2d_params* p, float* dx, const float* dy, const float* x,
+                                       const float* y);
+
+  /* batchnorm.cu: exactly the signatures and semantics of native/cpu/batchnorm.h (Keras 3: the moving
+   * variance takes the BIASED batch variance; see the file's header for how cuDNN's unbiased one is undone). */
+  tn_cuda_status (*batchnorm_forward)(float* y, float* mean_out, float* invstd_out, float* moving_mean,
+                                      float* moving_var, const float* x, const float* gamma, const float* beta,
+                                      int64_t outer, int64_t channels, int64_t inner, float momentum, float epsilon,
+                                      int training);
+  tn_cuda_status (*batchnorm_backward)(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x,
+                                       const float* mean, const float* invstd, const float* gamma, int64_t outer,
+                                       int64_t channels, int64_t inner, int training);
+
+  /* rnn.cu: one layer, one direction (stack and Bidirectional by several calls), on cuDNN's RNN API.
+   * Weights in the Keras layout: kernel (F, G*U), recurrent (U, G*U), bias (G*U) or (2, 3U) for GRU
+   * resetAfter (NULL: no bias). x (B,T,F); y (B,T,U) with return_sequences else (B,U).
+   * `reserve` is a device buffer of rnn_reserve_bytes() that forward fills (packed weights, the full
+   * output sequence, cuDNN's reserve space) and backward reads: keep it between the two. Backward
+   * WRITES dkernel, drecurrent, dbias (may be NULL) and dx (may be NULL). */
+  tn_cuda_status (*rnn_reserve_bytes)(const tn_cuda_rnn_params* p, size_t* out_bytes);
+  tn_cuda_status (*rnn_forward)(const tn_cuda_rnn_params* p, float* y, void* reserve, const float* x,
+                                const float* kernel, const float* recurrent, const float* bias, int training);
+  tn_cuda_status (*rnn_backward)(const tn_cuda_rnn_params* p, float* dx, float* dkernel, float* drecurrent,
+                                 float* dbias, const float* dy, const float* x, void* reserve);
+
+  /* embedding.cu: as native/cpu/embedding.h. forward writes y rows of valid indices (rows of invalid ones
+   * are zeroed, where the CPU leaves y untouched) and, when bad_index != NULL (DEVICE int64), the first
+   * flat position of an index outside [0, vocab) or -1. backward: as the CPU's (rows of prev_indices and
+   * indices zeroed, then atomicAdd scatter of dy; summation order, hence rounding, may differ). */
+  tn_cuda_status (*embedding_forward)(float* y, const float* table, const int32_t* indices, int64_t n, int64_t vocab,
+                                      int64_t dim, int64_t* bad_index);
+  tn_cuda_status (*embedding_backward)(float* dtable, const float* dy, const int32_t* indices, int64_t n,
+                                       const int32_t* prev_indices, int64_t prev_n, int64_t vocab, int64_t dim);
 } tn_cuda_api;
 
 /* The one exported symbol. Returns NULL when the plugin does not implement abi_version. */
