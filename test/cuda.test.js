@@ -219,3 +219,174 @@ gpuDescribe('cuda parity with the CPU backend', function () {
     });
   }
 });
+
+// ---- the cuDNN slice (ABI 2): conv, pooling, batch norm, RNN, embedding, and the fallback rule ----
+gpuDescribe('cuda parity with the CPU backend: cuDNN slice', function () {
+  this.timeout(120000);
+  const cpu = native;
+  const gpu = native.cudaOps;
+  const rand = makeRandom(2025);
+  const mtol = { atol: 1e-4, rtol: 1e-3 }; // fp32, TF32 off: summation order only
+
+  // Keras padding: 'valid' or 'same' (extra pad at the bottom/right).
+  const pads = (inSize, k, s, d, padding) => {
+    const eff = (k - 1) * d + 1;
+    if (padding === 'valid') return { out: Math.floor((inSize - eff) / s) + 1, before: 0 };
+    const out = Math.ceil(inSize / s);
+    const total = Math.max((out - 1) * s + eff - inSize, 0);
+    return { out, before: Math.floor(total / 2) };
+  };
+  const convDims = (b, h, w, cin, cout, kh, kw, sh, sw, dh, dw, padding) => {
+    const ph = pads(h, kh, sh, dh, padding), pw = pads(w, kw, sw, dw, padding);
+    return Int32Array.from([b, h, w, cin, ph.out, pw.out, cout, kh, kw, sh, sw, dh, dw, ph.before, pw.before]);
+  };
+
+  const CONVS = [
+    // b, h, w, cin, cout, kh, kw, sh, sw, dh, dw, padding
+    [2, 9, 9, 3, 8, 3, 3, 1, 1, 1, 1, 'same'],
+    [3, 10, 7, 4, 5, 3, 3, 2, 2, 1, 1, 'same'], // asymmetric: the extra row/column at the bottom/right
+    [2, 8, 8, 2, 4, 2, 2, 1, 1, 1, 1, 'same'], // even kernel: pad 0 top, 1 bottom
+    [2, 11, 11, 3, 6, 3, 3, 2, 2, 1, 1, 'valid'],
+    [1, 12, 12, 2, 3, 3, 3, 1, 1, 2, 2, 'same'], // dilation
+    [4, 1, 30, 5, 7, 1, 5, 1, 2, 1, 1, 'same'], // Conv1D as H = 1
+    [2, 6, 6, 16, 16, 1, 1, 1, 1, 1, 1, 'valid'], // pointwise
+  ];
+  for (const c of CONVS) {
+    it(`conv2d ${c.join(',')}: forward, backward-data and backward-filter`, () => {
+      const dims = convDims(...c);
+      assert.strictEqual(gpu.supportsConv2d(dims), null, 'Keras padding must run on cuDNN');
+      const [b, h, w, cin, oh, ow, cout, kh, kw] = dims;
+      const x = rand(b * h * w * cin), kernel = rand(kh * kw * cin * cout, -0.3, 0.3);
+      const yc = new Float32Array(b * oh * ow * cout), yg = new Float32Array(yc.length);
+      cpu.conv2dForward(yc, null, x, kernel, null, dims, 0, 0);
+      gpu.conv2dForward(yg, x, kernel, dims);
+      assertClose(yg, yc, { ...mtol, what: 'conv y' });
+      const dy = rand(yc.length);
+      const dxc = new Float32Array(x.length), dkc = new Float32Array(kernel.length);
+      const dxg = new Float32Array(x.length), dkg = new Float32Array(kernel.length);
+      cpu.conv2dBackward(dxc, dkc, null, null, dy, x, kernel, null, yc, dims, 0, 0, true);
+      gpu.conv2dBackward(dxg, dkg, dy, x, kernel, dims);
+      assertClose(dxg, dxc, { ...mtol, what: 'conv dx' });
+      assertClose(dkg, dkc, { ...mtol, what: 'conv dkernel' });
+    });
+  }
+
+  const poolDims = (b, h, w, c, p, s, padding) => {
+    const ph = pads(h, p, s, 1, padding), pw = pads(w, p, s, 1, padding);
+    return Int32Array.from([b, h, w, c, ph.out, pw.out, p, p, s, s, ph.before, pw.before]);
+  };
+  for (const pc of [[2, 8, 8, 3, 2, 2, 'valid'], [2, 9, 9, 4, 3, 2, 'same'], [3, 7, 5, 2, 3, 1, 'same'], [1, 6, 6, 5, 6, 6, 'valid']]) {
+    it(`max and average pooling ${pc.join(',')}: forward and backward`, () => {
+      const dims = poolDims(...pc);
+      assert.strictEqual(gpu.supportsMaxPool2d(dims), null);
+      const [b, h, w, c, oh, ow] = dims;
+      const x = rand(b * h * w * c), dy = rand(b * oh * ow * c);
+      const ny = dy.length;
+      const yc = new Float32Array(ny), yg = new Float32Array(ny), argmax = new Int32Array(ny);
+      cpu.maxPool2dForward(yc, argmax, x, dims);
+      gpu.maxPool2dForward(yg, x, dims);
+      assertClose(yg, yc, { atol: 0, rtol: 0, what: 'maxpool y' });
+      const dxc = new Float32Array(x.length), dxg = new Float32Array(x.length);
+      cpu.maxPool2dBackward(dxc, dy, argmax, dims);
+      gpu.maxPool2dBackward(dxg, dy, x, yc, dims);
+      assertClose(dxg, dxc, { atol: 1e-6, rtol: 1e-6, what: 'maxpool dx' });
+      const ac = new Float32Array(ny), ag = new Float32Array(ny);
+      cpu.avgPool2dForward(ac, x, dims);
+      gpu.avgPool2dForward(ag, x, dims);
+      assertClose(ag, ac, { atol: 1e-6, rtol: 1e-5, what: 'avgpool y' });
+      const daC = new Float32Array(x.length), daG = new Float32Array(x.length);
+      cpu.avgPool2dBackward(daC, dy, dims);
+      gpu.avgPool2dBackward(daG, dy, x, ac, dims);
+      assertClose(daG, daC, { atol: 1e-6, rtol: 1e-5, what: 'avgpool dx' });
+    });
+  }
+
+  it('supports() names what falls back to the CPU (asymmetric pooling, masked RNN, GRU resetAfter=false)', () => {
+    // pool 2 stride 1 'same' on 5x5: total pad 1 -> 0 top, 1 bottom: cuDNN cannot pad that way.
+    assert.match(gpu.supportsMaxPool2d(poolDims(1, 5, 5, 1, 2, 1, 'same')), /asymmetric/);
+    assert.match(gpu.supportsRnn(1, 2, 3, 4, 5, 3, 2, false, true, false, true, false), /mask/);
+    assert.match(gpu.supportsRnn(1, 2, 3, 4, 5, 3, 2, false, true, false, false, true), /dropout/);
+    assert.match(gpu.supportsRnn(3, 2, 3, 4, 5, 3, 2, false, true, false, false, false), /resetAfter=false/);
+    assert.match(gpu.supportsRnn(1, 2, 3, 4, 5, 1, 2, false, true, false, false, false), /activations/);
+    assert.strictEqual(gpu.supportsRnn(2, 2, 3, 4, 5, 3, 2, true, false, false, false, false), null);
+  });
+
+  for (const [outer, C, inner] of [[64, 16, 1], [7, 5, 9], [1, 3, 40]]) {
+    for (const training of [true, false]) {
+      it(`batch norm (${outer}, ${C}, ${inner}) training=${training}: forward, moving statistics, backward`, () => {
+        const n = outer * C * inner;
+        const x = rand(n, -2, 3), gamma = rand(C, 0.5, 1.5), beta = rand(C);
+        const mm0 = rand(C), mv0 = rand(C, 0.5, 2);
+        const run = (ops) => {
+          const r = { y: new Float32Array(n), mean: new Float32Array(C), invstd: new Float32Array(C),
+            mm: Float32Array.from(mm0), mv: Float32Array.from(mv0) };
+          ops.batchNormForward(r.y, r.mean, r.invstd, r.mm, r.mv, x, gamma, beta, outer, C, inner, 0.99, 1e-3, training);
+          return r;
+        };
+        const c = run(cpu), g = run(gpu);
+        for (const k of ['y', 'mean', 'invstd', 'mm', 'mv']) assertClose(g[k], c[k], { ...mtol, what: `bn ${k}` });
+        const dy = rand(n);
+        const back = (ops) => {
+          const r = { dx: new Float32Array(n), dg: new Float32Array(C), db: new Float32Array(C) };
+          ops.batchNormBackward(r.dx, r.dg, r.db, dy, x, c.mean, c.invstd, gamma, outer, C, inner, training);
+          return r;
+        };
+        const bc = back(cpu), bg = back(gpu);
+        for (const k of ['dx', 'dg', 'db']) assertClose(bg[k], bc[k], { ...mtol, what: `bn ${k}` });
+      });
+    }
+  }
+
+  // cell codes: 0 SimpleRNN, 1 LSTM, 2 GRU resetAfter. Activations: tanh 3, sigmoid 2.
+  const RNNS = [
+    [1, false, true], [1, true, false], [2, false, true], [2, true, true], [2, false, false], [0, false, true],
+  ];
+  for (const [cell, goBackwards, returnSequences] of RNNS) {
+    it(`rnn cell=${cell} goBackwards=${goBackwards} returnSequences=${returnSequences}: forward and backward`, () => {
+      const B = 3, T = 7, F = 5, U = 6, G = cell === 0 ? 1 : cell === 1 ? 4 : 3, GU = G * U;
+      const nb = cell === 2 ? 2 * GU : GU;
+      const act = 3, rec = 2;
+      const x = rand(B * T * F), kernel = rand(F * GU, -0.4, 0.4), recurrent = rand(U * GU, -0.4, 0.4), bias = rand(nb, -0.2, 0.2);
+      const ny = returnSequences ? B * T * U : B * U;
+      const dy = rand(ny);
+      const sizes = [cell, B, T, F, U, act, rec, goBackwards, returnSequences, false];
+      // CPU: forward with its saved buffers, then backward.
+      const yc = new Float32Array(ny), xs = new Float32Array(T * B * F), gates = new Float32Array(T * B * GU);
+      const states = new Float32Array((T + 1) * B * U), cells = cell === 1 ? new Float32Array((T + 1) * B * U) : null;
+      const aux = cell === 2 ? new Float32Array(T * B * U) : null;
+      cpu.rnnForward(yc, xs, gates, states, cells, aux, null, x, kernel, recurrent, bias, null, null, null, ...sizes);
+      const dxc = new Float32Array(B * T * F), dkc = new Float32Array(F * GU), drc = new Float32Array(U * GU);
+      const dbc = new Float32Array(nb);
+      cpu.rnnBackward(dxc, dkc, drc, dbc, new Float32Array(T * B * GU), cell === 2 ? new Float32Array(T * B * GU) : null,
+        new Float32Array(T * B * F), dy, xs, gates, states, cells, aux, null, kernel, recurrent, null, null, null, ...sizes);
+      const yg = new Float32Array(ny), dxg = new Float32Array(B * T * F), dkg = new Float32Array(F * GU);
+      const drg = new Float32Array(U * GU), dbg = new Float32Array(nb);
+      gpu.rnnForwardBackward(yg, dxg, dkg, drg, dbg, dy, x, kernel, recurrent, bias, ...sizes);
+      assertClose(yg, yc, { ...mtol, what: 'rnn y' });
+      assertClose(dxg, dxc, { ...mtol, what: 'rnn dx' });
+      assertClose(dkg, dkc, { ...mtol, what: 'rnn dkernel' });
+      assertClose(drg, drc, { ...mtol, what: 'rnn drecurrent' });
+      assertClose(dbg, dbc, { ...mtol, what: 'rnn dbias' });
+    });
+  }
+
+  it('embedding: gather, bad index position, sparse scatter-add gradient', () => {
+    const V = 50, D = 12, n = 200;
+    const table = rand(V * D);
+    const indices = Int32Array.from({ length: n }, (_, i) => (i * 7919) % V);
+    const yc = new Float32Array(n * D), yg = new Float32Array(n * D);
+    assert.strictEqual(cpu.embeddingForward(yc, table, indices, n, V, D), -1);
+    assert.strictEqual(gpu.embeddingForward(yg, table, indices, n, V, D), -1);
+    assertClose(yg, yc, { atol: 0, rtol: 0, what: 'embedding y' });
+    const bad = Int32Array.from(indices);
+    bad[17] = V;
+    bad[90] = -1;
+    assert.strictEqual(gpu.embeddingForward(new Float32Array(n * D), table, bad, n, V, D), 17);
+    const dy = rand(n * D);
+    const prev = Int32Array.from([1, 2, 3, 49]);
+    const dtc = rand(V * D), dtg = Float32Array.from(dtc); // rows outside prev ∪ indices keep their values
+    cpu.embeddingBackward(dtc, dy, indices, prev, n, prev.length, V, D);
+    gpu.embeddingBackward(dtg, dy, indices, prev, n, prev.length, V, D);
+    assertClose(dtg, dtc, { atol: 1e-5, rtol: 1e-5, what: 'embedding dtable' });
+  });
+});

@@ -471,6 +471,222 @@ Napi::Value OpsOptimizerUpdate(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// ---- ABI 2 mirrors: the cuDNN slice. Dims arrays are those of the CPU glue (glue_conv.cpp). ----
+
+// dims: [batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, dilH, dilW, padTop, padLeft]
+tn_cuda_conv2d_params cuda_conv_dims(const Napi::CallbackInfo& info, size_t i) {
+  const int32_t* d = i32_arg(info, i, "dims", 15);
+  return tn_cuda_conv2d_params{d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14]};
+}
+// dims: [batch, inH, inW, channels, outH, outW, poolH, poolW, strideH, strideW, padTop, padLeft]
+tn_cuda_pool2d_params cuda_pool_dims(const Napi::CallbackInfo& info, size_t i) {
+  const int32_t* d = i32_arg(info, i, "dims", 12);
+  return tn_cuda_pool2d_params{d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11]};
+}
+
+// rnn params from the ten sizes of the CPU glue starting at i (cell, batch, time, inDim, units, activation,
+// recurrentActivation, goBackwards, returnSequences, zeroOutputForMask), then hasMask, hasDropout.
+tn_cuda_rnn_params cuda_rnn_params(const Napi::CallbackInfo& info, size_t i) {
+  tn_cuda_rnn_params p{};
+  p.cell = int(int_arg(info, i, "cell"));
+  p.batch = int_arg(info, i + 1, "batch");
+  p.time = int_arg(info, i + 2, "time");
+  p.in_dim = int_arg(info, i + 3, "inDim");
+  p.units = int_arg(info, i + 4, "units");
+  p.act = int(int_arg(info, i + 5, "activation"));
+  p.rec_act = int(int_arg(info, i + 6, "recurrentActivation"));
+  p.go_backwards = bool_arg(info, i + 7, "goBackwards") ? 1 : 0;
+  p.return_sequences = bool_arg(info, i + 8, "returnSequences") ? 1 : 0;
+  p.zero_output_for_mask = bool_arg(info, i + 9, "zeroOutputForMask") ? 1 : 0;
+  if (info.Length() > i + 10) p.has_mask = bool_arg(info, i + 10, "hasMask") ? 1 : 0;
+  if (info.Length() > i + 11) p.has_dropout = bool_arg(info, i + 11, "hasDropout") ? 1 : 0;
+  TN_CHECK(p.batch > 0 && p.time > 0 && p.in_dim > 0 && p.units > 0, "rnn: sizes must be positive");
+  return p;
+}
+
+Napi::Value supports_result(const Napi::Env& env, tn_cuda_status st) {
+  if (st == TN_CUDA_OK) return env.Null();
+  return Napi::String::New(env, api().last_error());
+}
+
+// supportsConv2d(dims) / supportsMaxPool2d(dims) / supportsAvgPool2d(dims) -> null, or why not (a string)
+Napi::Value OpsSupportsConv2d(const Napi::CallbackInfo& info) {
+  const tn_cuda_conv2d_params p = cuda_conv_dims(info, 0);
+  return supports_result(info.Env(), api().supports(TN_CUDA_OP_CONV2D, &p));
+}
+Napi::Value OpsSupportsMaxPool2d(const Napi::CallbackInfo& info) {
+  const tn_cuda_pool2d_params p = cuda_pool_dims(info, 0);
+  return supports_result(info.Env(), api().supports(TN_CUDA_OP_MAXPOOL2D, &p));
+}
+Napi::Value OpsSupportsAvgPool2d(const Napi::CallbackInfo& info) {
+  const tn_cuda_pool2d_params p = cuda_pool_dims(info, 0);
+  return supports_result(info.Env(), api().supports(TN_CUDA_OP_AVGPOOL2D, &p));
+}
+// supportsRnn(cell, batch, time, inDim, units, activation, recurrentActivation, goBackwards, returnSequences,
+//             zeroOutputForMask, hasMask, hasDropout)
+Napi::Value OpsSupportsRnn(const Napi::CallbackInfo& info) {
+  const tn_cuda_rnn_params p = cuda_rnn_params(info, 0);
+  return supports_result(info.Env(), api().supports(TN_CUDA_OP_RNN, &p));
+}
+
+// conv2dForward(y, x, kernel, dims): no bias / activation (the CPU glue's conv2dForward with those off).
+Napi::Value OpsConv2dForward(const Napi::CallbackInfo& info) {
+  const tn_cuda_conv2d_params p = cuda_conv_dims(info, 3);
+  const int64_t nx = p.batch * p.in_h * p.in_w * p.in_c, ny = p.batch * p.out_h * p.out_w * p.out_c,
+                nk = p.k_h * p.k_w * p.in_c * p.out_c;
+  Staged y(f32_arg(info, 0, "y", ny), ny);
+  Staged x(f32_arg(info, 1, "x", nx), nx);
+  Staged kernel(f32_arg(info, 2, "kernel", nk), nk);
+  check(api().conv2d_forward(&p, y.f(), x.f(), kernel.f()));
+  y.download();
+  return info.Env().Undefined();
+}
+
+// conv2dBackward(dx|null, dkernel, dy, x, kernel, dims)
+Napi::Value OpsConv2dBackward(const Napi::CallbackInfo& info) {
+  const tn_cuda_conv2d_params p = cuda_conv_dims(info, 5);
+  const int64_t nx = p.batch * p.in_h * p.in_w * p.in_c, ny = p.batch * p.out_h * p.out_w * p.out_c,
+                nk = p.k_h * p.k_w * p.in_c * p.out_c;
+  Staged dx(f32_arg(info, 0, "dx", nx, true), nx);
+  Staged dkernel(f32_arg(info, 1, "dkernel", nk), nk);
+  Staged dy(f32_arg(info, 2, "dy", ny), ny);
+  Staged x(f32_arg(info, 3, "x", nx), nx);
+  Staged kernel(f32_arg(info, 4, "kernel", nk), nk);
+  check(api().conv2d_backward(&p, dx.f(), dkernel.f(), dy.f(), x.f(), kernel.f()));
+  dx.download();
+  dkernel.download();
+  return info.Env().Undefined();
+}
+
+// maxPool2dForward(y, x, dims) / avgPool2dForward(y, x, dims)
+template <bool Max>
+Napi::Value OpsPool2dForward(const Napi::CallbackInfo& info) {
+  const tn_cuda_pool2d_params p = cuda_pool_dims(info, 2);
+  const int64_t nx = p.batch * p.in_h * p.in_w * p.channels, ny = p.batch * p.out_h * p.out_w * p.channels;
+  Staged y(f32_arg(info, 0, "y", ny), ny);
+  Staged x(f32_arg(info, 1, "x", nx), nx);
+  check(Max ? api().maxpool2d_forward(&p, y.f(), x.f()) : api().avgpool2d_forward(&p, y.f(), x.f()));
+  y.download();
+  return info.Env().Undefined();
+}
+
+// maxPool2dBackward(dx, dy, x, y, dims) / avgPool2dBackward(dx, dy, x, y, dims): cuDNN takes x and y.
+template <bool Max>
+Napi::Value OpsPool2dBackward(const Napi::CallbackInfo& info) {
+  const tn_cuda_pool2d_params p = cuda_pool_dims(info, 4);
+  const int64_t nx = p.batch * p.in_h * p.in_w * p.channels, ny = p.batch * p.out_h * p.out_w * p.channels;
+  Staged dx(f32_arg(info, 0, "dx", nx), nx);
+  Staged dy(f32_arg(info, 1, "dy", ny), ny);
+  Staged x(f32_arg(info, 2, "x", nx), nx);
+  Staged y(f32_arg(info, 3, "y", ny), ny);
+  check(Max ? api().maxpool2d_backward(&p, dx.f(), dy.f(), x.f(), y.f())
+            : api().avgpool2d_backward(&p, dx.f(), dy.f(), x.f(), y.f()));
+  dx.download();
+  return info.Env().Undefined();
+}
+
+// batchNormForward / batchNormBackward: the CPU glue's signatures.
+Napi::Value OpsBatchNormForward(const Napi::CallbackInfo& info) {
+  const int64_t outer = int_arg(info, 8, "outer"), C = int_arg(info, 9, "channels"), inner = int_arg(info, 10, "inner");
+  TN_CHECK(outer > 0 && C > 0 && inner > 0, "batchnorm: sizes must be positive");
+  const int64_t n = outer * C * inner;
+  Staged y(f32_arg(info, 0, "y", n), n);
+  Staged mean(f32_arg(info, 1, "mean", C), C);
+  Staged invstd(f32_arg(info, 2, "invstd", C), C);
+  Staged mm(f32_arg(info, 3, "movingMean", C), C);
+  Staged mv(f32_arg(info, 4, "movingVariance", C), C);
+  Staged x(f32_arg(info, 5, "x", n), n);
+  Staged gamma(f32_arg(info, 6, "gamma", C, true), C);
+  Staged beta(f32_arg(info, 7, "beta", C, true), C);
+  check(api().batchnorm_forward(y.f(), mean.f(), invstd.f(), mm.f(), mv.f(), x.f(), gamma.f(), beta.f(), outer, C, inner,
+                                float(number_arg(info, 11, "momentum")), float(number_arg(info, 12, "epsilon")),
+                                bool_arg(info, 13, "training") ? 1 : 0));
+  for (const Staged* s : {&y, &mean, &invstd, &mm, &mv}) s->download();
+  return info.Env().Undefined();
+}
+
+Napi::Value OpsBatchNormBackward(const Napi::CallbackInfo& info) {
+  const int64_t outer = int_arg(info, 8, "outer"), C = int_arg(info, 9, "channels"), inner = int_arg(info, 10, "inner");
+  TN_CHECK(outer > 0 && C > 0 && inner > 0, "batchnorm: sizes must be positive");
+  const int64_t n = outer * C * inner;
+  Staged dx(f32_arg(info, 0, "dx", n, true), n);
+  Staged dgamma(f32_arg(info, 1, "dgamma", C, true), C);
+  Staged dbeta(f32_arg(info, 2, "dbeta", C, true), C);
+  Staged dy(f32_arg(info, 3, "dy", n), n);
+  Staged x(f32_arg(info, 4, "x", n), n);
+  Staged mean(f32_arg(info, 5, "mean", C), C);
+  Staged invstd(f32_arg(info, 6, "invstd", C), C);
+  Staged gamma(f32_arg(info, 7, "gamma", C, true), C);
+  check(api().batchnorm_backward(dx.f(), dgamma.f(), dbeta.f(), dy.f(), x.f(), mean.f(), invstd.f(), gamma.f(), outer, C,
+                                 inner, bool_arg(info, 11, "training") ? 1 : 0));
+  for (const Staged* s : {&dx, &dgamma, &dbeta}) s->download();
+  return info.Env().Undefined();
+}
+
+// rnnForwardBackward(y, dx|null, dkernel, drecurrent, dbias|null, dy, x, kernel, recurrent, bias|null,
+//                    cell, batch, time, inDim, units, activation, recurrentActivation, goBackwards,
+//                    returnSequences, zeroOutputForMask)
+// Forward (training) then backward on one device reserve, which cannot outlive a host-array call.
+Napi::Value OpsRnnForwardBackward(const Napi::CallbackInfo& info) {
+  const tn_cuda_rnn_params p = cuda_rnn_params(info, 10);
+  const int64_t B = p.batch, T = p.time, F = p.in_dim, U = p.units;
+  const int64_t G = p.cell == 0 ? 1 : p.cell == 1 ? 4 : 3, GU = G * U, nb = p.cell == 2 ? 2 * GU : GU;
+  const int64_t ny = p.return_sequences ? B * T * U : B * U;
+  Staged y(f32_arg(info, 0, "y", ny), ny);
+  Staged dx(f32_arg(info, 1, "dx", B * T * F, true), B * T * F);
+  Staged dkernel(f32_arg(info, 2, "dkernel", F * GU), F * GU);
+  Staged drec(f32_arg(info, 3, "drecurrent", U * GU), U * GU);
+  Staged dbias(f32_arg(info, 4, "dbias", nb, true), nb);
+  Staged dy(f32_arg(info, 5, "dy", ny), ny);
+  Staged x(f32_arg(info, 6, "x", B * T * F), B * T * F);
+  Staged kernel(f32_arg(info, 7, "kernel", F * GU), F * GU);
+  Staged rec(f32_arg(info, 8, "recurrent", U * GU), U * GU);
+  Staged bias(f32_arg(info, 9, "bias", nb, true), nb);
+  size_t reserve_bytes = 0;
+  check(api().rnn_reserve_bytes(&p, &reserve_bytes));
+  void* reserve = nullptr;
+  check(api().malloc(&reserve, reserve_bytes));
+  try {
+    check(api().rnn_forward(&p, y.f(), reserve, x.f(), kernel.f(), rec.f(), bias.f(), 1));
+    check(api().rnn_backward(&p, dx.f(), dkernel.f(), drec.f(), dbias.f(), dy.f(), x.f(), reserve));
+  } catch (...) {
+    api().free(reserve);
+    throw;
+  }
+  api().free(reserve);
+  for (const Staged* s : {&y, &dx, &dkernel, &drec, &dbias}) s->download();
+  return info.Env().Undefined();
+}
+
+// embeddingForward(y, table, indices, n, vocab, dim) -> -1 or the first bad position (as the CPU glue)
+Napi::Value OpsEmbeddingForward(const Napi::CallbackInfo& info) {
+  const int64_t n = int_arg(info, 3, "n"), vocab = int_arg(info, 4, "vocab"), dim = int_arg(info, 5, "dim");
+  TN_CHECK(n >= 0 && vocab > 0 && dim > 0, "embedding: bad sizes");
+  Staged y(f32_arg(info, 0, "y", n * dim), n * dim);
+  Staged table(f32_arg(info, 1, "table", vocab * dim), vocab * dim);
+  Staged idx(i32_arg(info, 2, "indices", n), n, sizeof(int32_t));
+  int64_t bad_host = -1;
+  Staged bad(&bad_host, 1, sizeof(int64_t));
+  check(api().embedding_forward(y.f(), table.f(), idx.i(), n, vocab, dim, static_cast<int64_t*>(static_cast<void*>(bad.f()))));
+  bad.download();
+  if (bad_host < 0) y.download();  // the CPU leaves y untouched on a bad index
+  return Napi::Number::New(info.Env(), double(bad_host));
+}
+
+// embeddingBackward(dtable, dy, indices, prevIndices|null, n, prevN, vocab, dim)
+Napi::Value OpsEmbeddingBackward(const Napi::CallbackInfo& info) {
+  const int64_t n = int_arg(info, 4, "n"), prev_n = int_arg(info, 5, "prevN");
+  const int64_t vocab = int_arg(info, 6, "vocab"), dim = int_arg(info, 7, "dim");
+  TN_CHECK(n >= 0 && prev_n >= 0 && vocab > 0 && dim > 0, "embedding: bad sizes");
+  Staged dtable(f32_arg(info, 0, "dtable", vocab * dim), vocab * dim);
+  Staged dy(f32_arg(info, 1, "dy", n * dim), n * dim);
+  Staged idx(i32_arg(info, 2, "indices", n), n, sizeof(int32_t));
+  Staged prev(i32_arg(info, 3, "prevIndices", prev_n, true), prev_n, sizeof(int32_t));
+  check(api().embedding_backward(dtable.f(), dy.f(), idx.i(), n, prev.i(), prev_n, vocab, dim));
+  dtable.download();
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void register_cuda(Napi::Env env, Napi::Object exports) {
@@ -487,6 +703,21 @@ void register_cuda(Napi::Env env, Napi::Object exports) {
   define(env, ops, "lossForwardBackward", OpsLossForwardBackward);
   define(env, ops, "accuracyCount", OpsAccuracyCount);
   define(env, ops, "optimizerUpdate", OpsOptimizerUpdate);
+  define(env, ops, "supportsConv2d", OpsSupportsConv2d);
+  define(env, ops, "supportsMaxPool2d", OpsSupportsMaxPool2d);
+  define(env, ops, "supportsAvgPool2d", OpsSupportsAvgPool2d);
+  define(env, ops, "supportsRnn", OpsSupportsRnn);
+  define(env, ops, "conv2dForward", OpsConv2dForward);
+  define(env, ops, "conv2dBackward", OpsConv2dBackward);
+  define(env, ops, "maxPool2dForward", OpsPool2dForward<true>);
+  define(env, ops, "maxPool2dBackward", OpsPool2dBackward<true>);
+  define(env, ops, "avgPool2dForward", OpsPool2dForward<false>);
+  define(env, ops, "avgPool2dBackward", OpsPool2dBackward<false>);
+  define(env, ops, "batchNormForward", OpsBatchNormForward);
+  define(env, ops, "batchNormBackward", OpsBatchNormBackward);
+  define(env, ops, "rnnForwardBackward", OpsRnnForwardBackward);
+  define(env, ops, "embeddingForward", OpsEmbeddingForward);
+  define(env, ops, "embeddingBackward", OpsEmbeddingBackward);
   exports.Set("cudaOps", ops);
 }
 
