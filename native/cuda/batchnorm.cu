@@ -134,6 +134,8 @@ void batchnorm_forward(float* y, float* mean_out, float* invstd_out, float* movi
   DeviceBuffer stats(sizeof(float) * 2 * C);
   float* batch_mean = static_cast<float*>(stats.get());
   float* var_unbiased = batch_mean + C;
+  // cuDNN computes running*(1-factor) + batch*factor: with factor 1 an uninitialised NaN would survive 0*NaN.
+  CUDA_CHECK(cudaMemsetAsync(stats.get(), 0, sizeof(float) * 2 * C, st));
   CUDNN_CHECK(cudnnBatchNormalizationForwardTraining(dev.cudnn(), CUDNN_BATCHNORM_SPATIAL, &one, &zero, s.xd, x, s.xd, y,
                                                      s.pd, g, b, 1.0, batch_mean, var_unbiased, double(epsilon),
                                                      mean_out, invstd_out));

@@ -118,6 +118,12 @@ struct ConvSetup {
 
 constexpr int kMaxAlgos = 16;
 
+// With TF32 off, skip algorithms the heuristics mark as tensor-core ones; the descriptor keeps
+// CUDNN_FMA_MATH whatever the pick (as PyTorch forces FMA math for fp32 without TF32).
+bool fp32_ok(cudnnMathType_t wanted, cudnnMathType_t algo) {
+  return wanted != CUDNN_FMA_MATH || (algo != CUDNN_TENSOR_OP_MATH && algo != CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION);
+}
+
 ConvAlgos choose(const ConvKey& key, ConvSetup& s) {
   {
     std::lock_guard<std::mutex> lock(g_cache_mutex);
@@ -133,7 +139,7 @@ ConvAlgos choose(const ConvKey& key, ConvSetup& s) {
     CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(h, s.xd, s.wd, s.cd, s.yd, kMaxAlgos, &count, perf));
     int pick = -1;
     for (int i = 0; i < count && pick < 0; ++i)
-      if (perf[i].status == CUDNN_STATUS_SUCCESS && (math != CUDNN_FMA_MATH || perf[i].mathType == CUDNN_FMA_MATH)) pick = i;
+      if (perf[i].status == CUDNN_STATUS_SUCCESS && fp32_ok(math, perf[i].mathType)) pick = i;
     TN_CUDA_ARG(pick >= 0, "conv2d: cuDNN offers no fp32 forward algorithm for this shape");
     a.fwd = perf[pick].algo;
     CUDNN_CHECK(cudnnGetConvolutionForwardWorkspaceSize(h, s.xd, s.wd, s.cd, s.yd, a.fwd, &a.fwd_ws));
@@ -143,7 +149,7 @@ ConvAlgos choose(const ConvKey& key, ConvSetup& s) {
     CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(h, s.wd, s.yd, s.cd, s.xd, kMaxAlgos, &count, perf));
     int pick = -1;
     for (int i = 0; i < count && pick < 0; ++i)
-      if (perf[i].status == CUDNN_STATUS_SUCCESS && (math != CUDNN_FMA_MATH || perf[i].mathType == CUDNN_FMA_MATH)) pick = i;
+      if (perf[i].status == CUDNN_STATUS_SUCCESS && fp32_ok(math, perf[i].mathType)) pick = i;
     TN_CUDA_ARG(pick >= 0, "conv2d: cuDNN offers no fp32 backward-data algorithm for this shape");
     a.bwd_data = perf[pick].algo;
     CUDNN_CHECK(cudnnGetConvolutionBackwardDataWorkspaceSize(h, s.wd, s.yd, s.cd, s.xd, a.bwd_data, &a.bwd_data_ws));
@@ -153,7 +159,7 @@ ConvAlgos choose(const ConvKey& key, ConvSetup& s) {
     CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, s.xd, s.yd, s.cd, s.wd, kMaxAlgos, &count, perf));
     int pick = -1;
     for (int i = 0; i < count && pick < 0; ++i)
-      if (perf[i].status == CUDNN_STATUS_SUCCESS && (math != CUDNN_FMA_MATH || perf[i].mathType == CUDNN_FMA_MATH)) pick = i;
+      if (perf[i].status == CUDNN_STATUS_SUCCESS && fp32_ok(math, perf[i].mathType)) pick = i;
     TN_CUDA_ARG(pick >= 0, "conv2d: cuDNN offers no fp32 backward-filter algorithm for this shape");
     a.bwd_filter = perf[pick].algo;
     CUDNN_CHECK(cudnnGetConvolutionBackwardFilterWorkspaceSize(h, s.xd, s.yd, s.cd, s.wd, a.bwd_filter, &a.bwd_filter_ws));
