@@ -46,3 +46,12 @@ export function resolveActivation(value: unknown, argument = 'activation'): Reso
 export function backwardUsesInput(name: ActivationIdentifier): boolean {
   return !['linear', 'relu', 'sigmoid', 'tanh', 'softmax'].includes(name);
 }
+
+/**
+ * 'sigmoid' or 'softmax' when a layer ending in this activation can hand the loss its logits
+ * (Note [Fused output activation] in native/cpu/loss.h), else null.
+ */
+export function fusableOutputActivation(activation: ResolvedActivation): 'sigmoid' | 'softmax' | null {
+  const a = activation.name;
+  return a === 'sigmoid' || a === 'softmax' ? a : null;
+}

@@ -9,7 +9,7 @@
 //            bottom/right, as TensorFlow does
 //   'causal' (conv1d only): pad eff - 1 on the left, out = in
 // Pooling uses the same rules with eff = poolSize (lib/layers/pooling.ts).
-import { ResolvedActivation, backwardUsesInput, resolveActivation } from '../activations';
+import { ResolvedActivation, backwardUsesInput, fusableOutputActivation, resolveActivation } from '../activations';
 import { checkBoolean, checkOneOf, expected, isPositiveInteger, shapeString } from '../errors';
 import { Initializer, resolveInitializer } from '../initializers';
 import { native } from '../native';
@@ -178,8 +178,7 @@ abstract class ConvBase extends Layer {
   }
 
   override fusableOutputActivation(): 'sigmoid' | 'softmax' | null {
-    const a = this.activation.name;
-    return a === 'sigmoid' || a === 'softmax' ? a : null;
+    return fusableOutputActivation(this.activation);
   }
 
   override preActivationOutput(): Tensor | null {

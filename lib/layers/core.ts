@@ -1,6 +1,6 @@
 // Core layers: dense, activation, flatten, reshape, dropout. Forward and backward of each
 // sit side by side; the math is in native/cpu (elementwise.cpp, gemm.cpp).
-import { ResolvedActivation, resolveActivation } from '../activations';
+import { ResolvedActivation, fusableOutputActivation, resolveActivation } from '../activations';
 import { checkBoolean, checkNumberInRange, checkPositiveInteger, expected, shapeString } from '../errors';
 import { Initializer, resolveInitializer } from '../initializers';
 import { native } from '../native';
@@ -86,8 +86,7 @@ export class Dense extends Layer {
   }
 
   override fusableOutputActivation(): 'sigmoid' | 'softmax' | null {
-    const a = this.activation.name;
-    return a === 'sigmoid' || a === 'softmax' ? a : null;
+    return fusableOutputActivation(this.activation);
   }
 
   override preActivationOutput(): Tensor | null {
@@ -146,8 +145,7 @@ export class Activation extends Layer {
   }
 
   override fusableOutputActivation(): 'sigmoid' | 'softmax' | null {
-    const a = this.activation.name;
-    return a === 'sigmoid' || a === 'softmax' ? a : null;
+    return fusableOutputActivation(this.activation);
   }
 
   override preActivationOutput(): Tensor | null {
