@@ -420,55 +420,39 @@ Napi::Value OpsAccuracyCount(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), double(m.correct));
 }
 
-double option(const Napi::Object& o, const char* key, double fallback) {
-  const Napi::Value v = o.Get(key);
-  return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : fallback;
-}
-
-// optimizerUpdate(kind, hyper, params[], grads[], slotA[]|null, slotB[]|null)
+// optimizerUpdate(kind, hyper, params[], grads[], slotA[]|null, slotB[]|null), argument for argument
+// the CPU glue's (optimizer_args in glue_core.cpp parses both).
 Napi::Value OpsOptimizerUpdate(const Napi::CallbackInfo& info) {
-  const Napi::Env env = info.Env();
-  const int64_t code = int_arg(info, 0, "kind");
-  TN_CHECK(code >= 0 && code < 4, "unknown optimizer code ", code);
-  if (!info[1].IsObject()) throw Napi::TypeError::New(env, "Expected an object for hyper");
-  const Napi::Object h = info[1].As<Napi::Object>();
+  const OptimizerArgs args = optimizer_args(info);
   tn_cuda_optimizer_params hp{};
-  hp.learning_rate = option(h, "learningRate", 0.01);
-  hp.beta1 = option(h, "beta1", 0.9);
-  hp.beta2 = option(h, "beta2", 0.999);
-  hp.epsilon = option(h, "epsilon", 1e-7);
-  hp.weight_decay = option(h, "weightDecay", 0.0);
-  hp.momentum = option(h, "momentum", 0.0);
-  hp.rho = option(h, "rho", 0.9);
-  hp.nesterov = h.Get("nesterov").ToBoolean().Value() ? 1 : 0;
-  hp.step = int64_t(option(h, "step", 1));
-  for (size_t i = 2; i < 4; ++i)
-    if (!info[i].IsArray()) throw Napi::TypeError::New(env, i == 2 ? "Expected an array for params" : "Expected an array for grads");
-  const Napi::Array params = info[2].As<Napi::Array>(), grads = info[3].As<Napi::Array>();
-  const bool has_a = info[4].IsArray(), has_b = info[5].IsArray();
-  const uint32_t n = params.Length();
-  TN_CHECK(grads.Length() == n, "params has ", n, " entries but grads has ", grads.Length());
+  hp.learning_rate = args.hp.learning_rate;
+  hp.beta1 = args.hp.beta1;
+  hp.beta2 = args.hp.beta2;
+  hp.epsilon = args.hp.epsilon;
+  hp.weight_decay = args.hp.weight_decay;
+  hp.momentum = args.hp.momentum;
+  hp.rho = args.hp.rho;
+  hp.nesterov = args.hp.nesterov ? 1 : 0;
+  hp.step = args.hp.step;
   std::vector<std::unique_ptr<Staged>> staged;
-  std::vector<tn_cuda_param_slice> slices(n);
-  auto stage = [&](float* host, int64_t size) {
+  std::vector<tn_cuda_param_slice> slices(args.slices.size());
+  auto stage = [&](const float* host, int64_t size) {
     staged.push_back(std::make_unique<Staged>(host, size));
     return staged.back().get();
   };
   std::vector<Staged*> outputs;
-  for (uint32_t i = 0; i < n; ++i) {
-    const Napi::Value p = params.Get(i);
-    const int64_t size = p.IsTypedArray() ? int64_t(p.As<Napi::TypedArray>().ElementLength()) : 0;
-    const std::string idx = "[" + std::to_string(i) + "]";
-    Staged* sp = stage(f32_value(p, "params" + idx, size), size);
-    Staged* sg = stage(f32_value(grads.Get(i), "grads" + idx, size), size);
-    Staged* sa = stage(has_a ? f32_value(info[4].As<Napi::Array>().Get(i), "slotA" + idx, size, true) : nullptr, size);
-    Staged* sb = stage(has_b ? f32_value(info[5].As<Napi::Array>().Get(i), "slotB" + idx, size, true) : nullptr, size);
-    slices[i] = {sp->f(), sg->f(), sa->f(), sb->f(), size};
+  for (size_t i = 0; i < args.slices.size(); ++i) {
+    const cpu::ParamSlice& s = args.slices[i];
+    Staged* sp = stage(s.param, s.size);
+    Staged* sg = stage(s.grad, s.size);
+    Staged* sa = stage(s.slot_a, s.size);
+    Staged* sb = stage(s.slot_b, s.size);
+    slices[i] = {sp->f(), sg->f(), sa->f(), sb->f(), s.size};
     outputs.insert(outputs.end(), {sp, sa, sb});
   }
-  check(api().optimizer_update(int(code), &hp, slices.data(), int64_t(n)));
+  check(api().optimizer_update(int(args.kind), &hp, slices.data(), int64_t(slices.size())));
   for (Staged* s : outputs) s->download();
-  return env.Undefined();
+  return info.Env().Undefined();
 }
 
 // ---- ABI 2 mirrors: the cuDNN slice. Dims arrays are those of the CPU glue (glue_conv.cpp). ----

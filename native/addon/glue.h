@@ -9,9 +9,11 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/errors.h"
 #include "cpu/elementwise.h"
+#include "cpu/optim.h"
 
 namespace tn {
 namespace glue {
@@ -32,6 +34,15 @@ int32_t* i32_arg(const Napi::CallbackInfo& info, size_t i, const char* what, int
 
 // Argument i as an activation code of cpu::Activation (checked against the enum).
 cpu::Activation activation_arg(const Napi::CallbackInfo& info, size_t i);
+
+// optimizerUpdate's arguments (kind, hyper, params[], grads[], slotA[]|null, slotB[]|null),
+// checked and unpacked; the slices point into the caller's Float32Arrays.
+struct OptimizerArgs {
+  cpu::Optimizer kind;
+  cpu::OptimizerParams hp;
+  std::vector<cpu::ParamSlice> slices;
+};
+OptimizerArgs optimizer_args(const Napi::CallbackInfo& info);
 
 // Same for a value that is not a positional argument (an element of an array argument).
 float* f32_value(const Napi::Value& v, const std::string& what, int64_t min_len, bool optional = false);

@@ -185,15 +185,16 @@ double option(const Napi::Object& o, const char* key, double fallback) {
   return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : fallback;
 }
 
-// optimizerUpdate(kind, hyper, params[], grads[], slotA[]|null, slotB[]|null)
-// hyper: {learningRate, beta1, beta2, epsilon, weightDecay, momentum, rho, nesterov, step}
-Napi::Value OptimizerUpdate(const Napi::CallbackInfo& info) {
+}  // namespace
+
+OptimizerArgs optimizer_args(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   const int64_t code = int_arg(info, 0, "kind");
   TN_CHECK(code >= 0 && code < int64_t(cpu::Optimizer::Count), "unknown optimizer code ", code);
   if (!info[1].IsObject()) throw Napi::TypeError::New(env, "Expected an object for hyper");
   const Napi::Object h = info[1].As<Napi::Object>();
-  cpu::OptimizerParams hp;
+  OptimizerArgs args{cpu::Optimizer(code), cpu::OptimizerParams{}, {}};
+  cpu::OptimizerParams& hp = args.hp;
   hp.learning_rate = option(h, "learningRate", hp.learning_rate);
   hp.beta1 = option(h, "beta1", hp.beta1);
   hp.beta2 = option(h, "beta2", hp.beta2);
@@ -209,19 +210,29 @@ Napi::Value OptimizerUpdate(const Napi::CallbackInfo& info) {
   const bool has_a = info[4].IsArray(), has_b = info[5].IsArray();
   const uint32_t n = params.Length();
   TN_CHECK(grads.Length() == n, "params has ", n, " entries but grads has ", grads.Length());
-  std::vector<cpu::ParamSlice> slices(n);
+  args.slices.resize(n);
   for (uint32_t i = 0; i < n; ++i) {
     const Napi::Value p = params.Get(i);
     const int64_t size = p.IsTypedArray() ? int64_t(p.As<Napi::TypedArray>().ElementLength()) : 0;
     const std::string idx = "[" + std::to_string(i) + "]";
-    slices[i].param = f32_value(p, "params" + idx, size);
-    slices[i].grad = f32_value(grads.Get(i), "grads" + idx, size);
-    slices[i].slot_a = has_a ? f32_value(info[4].As<Napi::Array>().Get(i), "slotA" + idx, size, true) : nullptr;
-    slices[i].slot_b = has_b ? f32_value(info[5].As<Napi::Array>().Get(i), "slotB" + idx, size, true) : nullptr;
-    slices[i].size = size;
+    cpu::ParamSlice& slice = args.slices[i];
+    slice.param = f32_value(p, "params" + idx, size);
+    slice.grad = f32_value(grads.Get(i), "grads" + idx, size);
+    slice.slot_a = has_a ? f32_value(info[4].As<Napi::Array>().Get(i), "slotA" + idx, size, true) : nullptr;
+    slice.slot_b = has_b ? f32_value(info[5].As<Napi::Array>().Get(i), "slotB" + idx, size, true) : nullptr;
+    slice.size = size;
   }
-  cpu::optimizer_update(cpu::Optimizer(code), hp, slices);
-  return env.Undefined();
+  return args;
+}
+
+namespace {
+
+// optimizerUpdate(kind, hyper, params[], grads[], slotA[]|null, slotB[]|null)
+// hyper: {learningRate, beta1, beta2, epsilon, weightDecay, momentum, rho, nesterov, step}
+Napi::Value OptimizerUpdate(const Napi::CallbackInfo& info) {
+  const OptimizerArgs args = optimizer_args(info);
+  cpu::optimizer_update(args.kind, args.hp, args.slices);
+  return info.Env().Undefined();
 }
 
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
