@@ -124,6 +124,14 @@ bool fp32_ok(cudnnMathType_t wanted, cudnnMathType_t algo) {
   return wanted != CUDNN_FMA_MATH || (algo != CUDNN_TENSOR_OP_MATH && algo != CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION);
 }
 
+// Index of the first algorithm cuDNN ranked that succeeded and keeps fp32 exactness, or -1.
+template <typename Perf>
+int first_fp32_algo(const Perf* perf, int count, cudnnMathType_t math) {
+  for (int i = 0; i < count; ++i)
+    if (perf[i].status == CUDNN_STATUS_SUCCESS && fp32_ok(math, perf[i].mathType)) return i;
+  return -1;
+}
+
 ConvAlgos choose(const ConvKey& key, ConvSetup& s) {
   {
     std::lock_guard<std::mutex> lock(g_cache_mutex);
@@ -137,9 +145,7 @@ ConvAlgos choose(const ConvKey& key, ConvSetup& s) {
   {
     cudnnConvolutionFwdAlgoPerf_t perf[kMaxAlgos];
     CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(h, s.xd, s.wd, s.cd, s.yd, kMaxAlgos, &count, perf));
-    int pick = -1;
-    for (int i = 0; i < count && pick < 0; ++i)
-      if (perf[i].status == CUDNN_STATUS_SUCCESS && fp32_ok(math, perf[i].mathType)) pick = i;
+    const int pick = first_fp32_algo(perf, count, math);
     TN_CUDA_ARG(pick >= 0, "conv2d: cuDNN offers no fp32 forward algorithm for this shape");
     a.fwd = perf[pick].algo;
     CUDNN_CHECK(cudnnGetConvolutionForwardWorkspaceSize(h, s.xd, s.wd, s.cd, s.yd, a.fwd, &a.fwd_ws));
@@ -147,9 +153,7 @@ ConvAlgos choose(const ConvKey& key, ConvSetup& s) {
   {
     cudnnConvolutionBwdDataAlgoPerf_t perf[kMaxAlgos];
     CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(h, s.wd, s.yd, s.cd, s.xd, kMaxAlgos, &count, perf));
-    int pick = -1;
-    for (int i = 0; i < count && pick < 0; ++i)
-      if (perf[i].status == CUDNN_STATUS_SUCCESS && fp32_ok(math, perf[i].mathType)) pick = i;
+    const int pick = first_fp32_algo(perf, count, math);
     TN_CUDA_ARG(pick >= 0, "conv2d: cuDNN offers no fp32 backward-data algorithm for this shape");
     a.bwd_data = perf[pick].algo;
     CUDNN_CHECK(cudnnGetConvolutionBackwardDataWorkspaceSize(h, s.wd, s.yd, s.cd, s.xd, a.bwd_data, &a.bwd_data_ws));
@@ -157,9 +161,7 @@ ConvAlgos choose(const ConvKey& key, ConvSetup& s) {
   {
     cudnnConvolutionBwdFilterAlgoPerf_t perf[kMaxAlgos];
     CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, s.xd, s.yd, s.cd, s.wd, kMaxAlgos, &count, perf));
-    int pick = -1;
-    for (int i = 0; i < count && pick < 0; ++i)
-      if (perf[i].status == CUDNN_STATUS_SUCCESS && fp32_ok(math, perf[i].mathType)) pick = i;
+    const int pick = first_fp32_algo(perf, count, math);
     TN_CUDA_ARG(pick >= 0, "conv2d: cuDNN offers no fp32 backward-filter algorithm for this shape");
     a.bwd_filter = perf[pick].algo;
     CUDNN_CHECK(cudnnGetConvolutionBackwardFilterWorkspaceSize(h, s.xd, s.yd, s.cd, s.wd, a.bwd_filter, &a.bwd_filter_ws));
