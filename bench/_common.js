@@ -2,6 +2,8 @@
 // `benchmark` package, and a compact table printer.
 'use strict';
 const os = require('os');
+const path = require('path');
+const { spawnSync } = require('child_process');
 const Benchmark = require('benchmark');
 const tn = require('..');
 
@@ -59,6 +61,26 @@ async function loadTfjs() {
   return tf;
 }
 
+/**
+ * Runs a PyTorch peer script from bench/peers/ with Debian's python3-torch (`apt-get install
+ * python3-torch`; PyPI is not reachable here) on as many threads as tensornode uses, and returns
+ * the JSON object it prints last, or null when PyTorch is not installed or BENCH_NO_PEER is set.
+ * The peer runs in its own process, after or before ours, never at the same time.
+ */
+function runTorchPeer(script, args = []) {
+  if (process.env.BENCH_NO_PEER) return null;
+  const python = process.env.BENCH_PYTHON || '/usr/bin/python3';
+  const probe = spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
+  if (probe.error || probe.status !== 0) return null;
+  const r = spawnSync(python, [path.join(__dirname, 'peers', script), ...args.map(String)], {
+    encoding: 'utf8', maxBuffer: 1 << 26,
+    env: { ...process.env, OMP_NUM_THREADS: String(tn.backendInfo().cpu.threads) },
+  });
+  if (r.status !== 0) throw new Error(`PyTorch peer ${script} failed:\n${r.stderr}`);
+  const lines = r.stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]);
+}
+
 const fmt = (x, digits = 2) => (x >= 100 ? x.toFixed(0) : x.toFixed(digits));
 
-module.exports = { machine, timeSync, timeAsync, printTable, fmt, loadTfjs, tn };
+module.exports = { machine, timeSync, timeAsync, printTable, fmt, loadTfjs, runTorchPeer, tn };
