@@ -24,9 +24,7 @@ function loadMnist({ testFraction = 0.2, limit = Infinity, seed = 1234 } = {}) {
       labels.push(label);
     }
   });
-  // A seeded permutation (xorshift32), independent of tensornode's global seed.
-  let s = seed >>> 0 || 1;
-  const rand = () => ((s ^= s << 13), (s ^= s >>> 17), (s ^= s << 5), (s >>> 0) / 4294967296);
+  const rand = seededRandom(seed);
   const order = images.map((_, i) => i);
   for (let i = order.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
@@ -52,4 +50,31 @@ function loadMnist({ testFraction = 0.2, limit = Infinity, seed = 1234 } = {}) {
   };
 }
 
-module.exports = { loadMnist };
+/**
+ * Writes into `target` each image of `source` (both Float32Array, n x 28 x 28) moved by a random
+ * whole-pixel offset in [-maxShift, maxShift] along each axis, with zeros shifted in. `rand` returns
+ * numbers in [0, 1). A standard augmentation for digits: a digit moved by a pixel is the same digit,
+ * so the model sees 'new' images each epoch instead of memorising the 8,000 it has.
+ */
+function shiftImages(source, target, maxShift, rand) {
+  const n = source.length / SIZE;
+  target.fill(0);
+  for (let k = 0; k < n; k++) {
+    const dx = Math.floor(rand() * (2 * maxShift + 1)) - maxShift;
+    const dy = Math.floor(rand() * (2 * maxShift + 1)) - maxShift;
+    const base = k * SIZE;
+    for (let row = Math.max(0, dy); row < Math.min(28, 28 + dy); row++) {
+      const from = base + (row - dy) * 28;
+      const to = base + row * 28;
+      for (let col = Math.max(0, dx); col < Math.min(28, 28 + dx); col++) target[to + col] = source[from + col - dx];
+    }
+  }
+}
+
+/** A seeded xorshift32 generator of numbers in [0, 1), independent of tensornode's global seed. */
+function seededRandom(seed) {
+  let s = seed >>> 0 || 1;
+  return () => ((s ^= s << 13), (s ^= s >>> 17), (s ^= s << 5), (s >>> 0) / 4294967296);
+}
+
+module.exports = { loadMnist, shiftImages, seededRandom };

@@ -1,14 +1,22 @@
 // `npm run demo`: the seed MLP (Dense 64 relu, Dense 64 relu, Dense 10 softmax; Adam;
-// categorical cross-entropy; batch 32) trained on 8,000 real handwritten digits and tested
-// on 2,000 held-out ones.
+// categorical cross-entropy; batch 32; 10 epochs) trained on 8,000 real handwritten digits and
+// tested on 2,000 held-out ones.
+//
+// Each epoch the training digits are moved by a random pixel or none (shiftImages): with only 8,000
+// digits this model memorises them (99% train accuracy) and tests at about 94% — PyTorch gets the
+// same on the same split (bench/peers/torch_mnist_mlp.py). The one-pixel shifts were chosen on a
+// validation split carved from the training digits, not on the test digits. `npm run demo --
+// --no-augment` trains on the digits as they are.
 'use strict';
 const tn = require('..');
-const { loadMnist } = require('./mnist-data');
+const { loadMnist, shiftImages, seededRandom } = require('./mnist-data');
 
 async function main() {
+  const augment = !process.argv.includes('--no-augment');
   tn.setSeed(42);
   const { xTrain, yTrain, xTest, yTest } = loadMnist({ testFraction: 0.2 });
-  console.log(`MNIST digits: ${xTrain.shape[0]} for training, ${xTest.shape[0]} held out for testing`);
+  console.log(`MNIST digits: ${xTrain.shape[0]} for training, ${xTest.shape[0]} held out for testing; ` +
+    (augment ? 'training digits shifted by up to one pixel each epoch' : 'no augmentation'));
   const model = tn.sequential({
     layers: [
       tn.layers.dense({ units: 64, activation: 'relu', inputShape: [784] }),
@@ -18,9 +26,16 @@ async function main() {
   });
   model.summary();
   model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+
+  // fit reads the training tensor's own Float32Array (zero-copy), so rewriting that array at the
+  // start of an epoch gives the epoch new images without building a new tensor.
+  const original = xTrain.dataSync().slice();
+  const shiftRandom = seededRandom(42);
+  const callbacks = augment ? [{ onEpochBegin: () => shiftImages(original, xTrain.dataSync(), 1, shiftRandom) }] : [];
+
   const started = Date.now();
   // The held-out digits are only evaluated, never trained on; showing them per epoch as val_* is for the reader.
-  await model.fit(xTrain, yTrain, { epochs: 10, batchSize: 32, validationData: [xTest, yTest], verbose: 1 });
+  await model.fit(xTrain, yTrain, { epochs: 10, batchSize: 32, validationData: [xTest, yTest], verbose: 1, callbacks });
   const seconds = (Date.now() - started) / 1000;
   const [loss, acc] = await model.evaluate(xTest, yTest);
   console.log(`trained in ${seconds.toFixed(1)} s on ${tn.backendInfo().cpu.threads} CPU threads ` +
