@@ -28,7 +28,18 @@ def time_ms(fn, min_time=2.0, min_runs=5, warmup=3):
     return (time.perf_counter() - start) * 1000 / runs
 
 
+def loaded_blas():
+    """The BLAS library this process loaded (Debian's torch calls whichever libblas.so.3 is selected)."""
+    try:
+        with open('/proc/self/maps') as maps:
+            paths = {line.split()[-1] for line in maps if 'blas' in line and '/' in line}
+        return ', '.join(sorted(os.path.basename(os.path.dirname(p)) + '/' + os.path.basename(p) for p in paths))
+    except OSError:
+        return 'unknown'
+
+
 def emit(result):
     result['torch'] = torch.__version__
+    result['blas'] = loaded_blas()
     result['threads'] = torch.get_num_threads()
     print(json.dumps(result))
