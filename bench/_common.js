@@ -63,7 +63,8 @@ async function loadTfjs() {
 
 /**
  * Runs a PyTorch peer script from bench/peers/ with Debian's python3-torch (`apt-get install
- * python3-torch`; PyPI is not reachable here) on as many threads as tensornode uses, and returns
+ * python3-torch libopenblas0-pthread`: PyPI is not reachable here, and without OpenBLAS Debian's
+ * torch falls back to the reference BLAS) on as many threads as tensornode uses, and returns
  * the JSON object it prints last, or null when PyTorch is not installed or BENCH_NO_PEER is set.
  * The peer runs in its own process, after or before ours, never at the same time.
  */
@@ -72,9 +73,11 @@ function runTorchPeer(script, args = []) {
   const python = process.env.BENCH_PYTHON || '/usr/bin/python3';
   const probe = spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
   if (probe.error || probe.status !== 0) return null;
+  const threads = String(tn.backendInfo().cpu.threads);
   const r = spawnSync(python, [path.join(__dirname, 'peers', script), ...args.map(String)], {
     encoding: 'utf8', maxBuffer: 1 << 26,
-    env: { ...process.env, OMP_NUM_THREADS: String(tn.backendInfo().cpu.threads) },
+    // OpenMP (ATen) and OpenBLAS (the BLAS Debian's torch calls) each get tensornode's thread count.
+    env: { ...process.env, OMP_NUM_THREADS: threads, OPENBLAS_NUM_THREADS: threads },
   });
   if (r.status !== 0) throw new Error(`PyTorch peer ${script} failed:\n${r.stderr}`);
   const lines = r.stdout.trim().split('\n');

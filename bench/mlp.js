@@ -1,9 +1,10 @@
 // The foundation's benchmark: sgemm GFLOP/s (square 256/512/1024 and the seed MLP's shapes)
 // and the seed MLP's train step (Dense 64 relu, Dense 64 relu, Dense 10 softmax, Adam,
-// categorical cross-entropy) at batch 32 and 1024, against TensorFlow.js' CPU backend in the
-// same run. Correctness is checked before anything is timed.
+// categorical cross-entropy) at batch 32 and 1024, against TensorFlow.js' CPU backend and
+// PyTorch (bench/peers/torch_mlp.py; skipped where python3-torch is not installed) in the same
+// run, each peer in turn, never at the same time. Correctness is checked before anything is timed.
 'use strict';
-const { machine, timeSync, timeAsync, printTable, fmt, loadTfjs, tn } = require('./_common');
+const { machine, timeSync, timeAsync, printTable, fmt, loadTfjs, runTorchPeer, tn } = require('./_common');
 
 const native = tn._native;
 
@@ -98,18 +99,24 @@ async function main() {
   checkSgemm();
   printTable('sgemm (row-major, fp32)', ['shape', 'ms', 'GFLOP/s'], sgemmRows());
   const rows = [];
-  let peerVersion = null;
+  let tfjsVersion = null;
+  let torchInfo = null;
+  const ratio = (peer, ours) => (peer === undefined ? 'n/a' : `${fmt(peer / ours, 1)}x`);
+  const cell = (ms) => (ms === undefined ? 'n/a' : fmt(ms, 2));
   for (const batch of [32, 1024]) {
     const ours = await tensornodeStep(batch);
-    const peer = await tfjsStep(batch);
-    if (peer) peerVersion = peer.version;
-    rows.push([`train step, batch ${batch}`, fmt(ours.step, 3), fmt(ours.fit, 3), peer ? fmt(peer.step, 2) : 'n/a',
-      peer ? `${fmt(peer.step / ours.step, 1)}x` : 'n/a']);
-    rows.push([`predict, batch ${batch}`, fmt(ours.predict, 3), '', peer ? fmt(peer.predict, 2) : 'n/a',
-      peer ? `${fmt(peer.predict / ours.predict, 1)}x` : 'n/a']);
+    const tfjs = await tfjsStep(batch);
+    const torch = runTorchPeer('torch_mlp.py', [batch]);
+    if (tfjs) tfjsVersion = tfjs.version;
+    if (torch) torchInfo = `PyTorch ${torch.torch} on ${torch.threads} threads, BLAS ${torch.blas}`;
+    rows.push([`train step, batch ${batch}`, fmt(ours.step, 3), fmt(ours.fit, 3), cell(tfjs?.step), cell(torch?.step_ms),
+      ratio(tfjs?.step, ours.step), ratio(torch?.step_ms, ours.step)]);
+    rows.push([`predict, batch ${batch}`, fmt(ours.predict, 3), '', cell(tfjs?.predict), cell(torch?.predict_ms),
+      ratio(tfjs?.predict, ours.predict), ratio(torch?.predict_ms, ours.predict)]);
   }
-  printTable(`seed MLP 784-64-64-10, Adam, categorical CE (ms; peer: TensorFlow.js ${peerVersion ?? 'not installed'} CPU backend, same run)`,
-    ['what', 'tensornode trainOnBatch', 'tensornode in fit()', 'tfjs-cpu', 'tfjs / tensornode'], rows);
+  printTable('seed MLP 784-64-64-10, Adam, categorical CE (ms; peers measured in the same run)',
+    ['what', 'tensornode trainOnBatch', 'tensornode in fit()', 'tfjs-cpu', 'PyTorch', 'tfjs / tensornode', 'PyTorch / tensornode'], rows);
+  console.log(`peers: TensorFlow.js ${tfjsVersion ?? 'not installed'} CPU backend; ${torchInfo ?? 'PyTorch not installed (apt-get install python3-torch libopenblas0-pthread)'}`);
 }
 
 main().catch((e) => {
