@@ -1,7 +1,7 @@
 'use strict';
 const assert = require('assert');
 const { tn } = require('./helpers');
-const { loadMnist } = require('../examples/mnist-data');
+const { loadMnist, shiftImages } = require('../examples/mnist-data');
 
 function mlp(inputDim, hidden, outputs, outputActivation) {
   return tn.sequential({
@@ -37,6 +37,31 @@ describe('Sequential models learn', () => {
     await model.fit(xTrain, labelsTrain, { epochs: 8, batchSize: 32, verbose: 0 });
     const [, acc] = await model.evaluate(xTest, labelsTest);
     assert.ok(acc.dataSync()[0] >= 0.9, `held-out accuracy ${acc.dataSync()[0]}`);
+  });
+
+  it('fit reads the training tensor\'s own buffer, so onEpochBegin can rewrite it (the demo\'s augmentation)', async () => {
+    tn.setSeed(5);
+    const values = new Float32Array(8);
+    const x = tn.tensor(values, [8, 1]);
+    const y = tn.tensor(new Float32Array(8), [8, 1]);
+    const model = tn.sequential({ layers: [tn.layers.dense({ units: 1, inputShape: [1], kernelInitializer: 'ones', useBias: false })] });
+    model.compile({ optimizer: tn.train.sgd(1e-12), loss: 'meanSquaredError' }); // the kernel stays 1
+    // The callback fills the buffer with 1s before epoch 0, 2s before epoch 1, 3s before epoch 2: loss (x·1 - 0)².
+    const h = await model.fit(x, y, { epochs: 3, batchSize: 4, verbose: 0, callbacks: [{ onEpochBegin: (epoch) => values.fill(epoch + 1) }] });
+    h.loss.forEach((loss, epoch) => assert.ok(Math.abs(loss - (epoch + 1) ** 2) < 1e-5, `epoch ${epoch} loss ${loss}`));
+  });
+
+  it('shiftImages moves each 28x28 image by whole pixels with zeros shifted in', () => {
+    const source = new Float32Array(2 * 784);
+    source[0 * 784 + 5 * 28 + 7] = 1; // image 0: a dot at row 5, col 7
+    source[1 * 784 + 0 * 28 + 27] = 1; // image 1: a dot in the top-right corner
+    const target = new Float32Array(source.length).fill(9);
+    // rand() values pick, per image, dx then dy from [-1, 0, 1]: image 0 moves (+1, -1), image 1 (+1, 0).
+    const picks = [0.9, 0.1, 0.9, 0.5];
+    shiftImages(source, target, 1, () => picks.shift());
+    assert.strictEqual(target[0 * 784 + 4 * 28 + 8], 1);
+    assert.strictEqual(target.slice(0, 784).reduce((a, b) => a + b, 0), 1);
+    assert.strictEqual(target.slice(784).reduce((a, b) => a + b, 0), 0, 'a dot shifted off the edge is gone, and no stale 9s remain');
   });
 
   it('a regression (MSE) fits y = 3x - 1 with SGD', async () => {
