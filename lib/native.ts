@@ -34,6 +34,7 @@ export interface NativeAddon {
   biasBackward(dbias: Float32Array, dy: Float32Array, rows: number, cols: number): void;
   dropoutForward(y: Float32Array, mask: Float32Array, x: Float32Array, n: number, rate: number, seed: number): void;
   multiply(out: Float32Array, a: Float32Array, b: Float32Array, n: number): void;
+  firstNaN(values: Float32Array): number;
   lossForwardBackward(loss: number, fromLogits: boolean, grad: Float32Array | null, input: Float32Array,
     target: Float32Array | Int32Array, rows: number, cols: number): number;
   accuracyCount(kind: number, fromLogits: boolean, pred: Float32Array, target: Float32Array | Int32Array, rows: number,

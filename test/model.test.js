@@ -245,6 +245,26 @@ describe('bad input gives a clear JS error before native code runs', () => {
     await assert.rejects(model().fit(x, tn.zeros([4, 2]), { verbose: 0 }), /x holds NaN at flat index 7/);
   });
 
+  it('the native NaN scan finds the first NaN wherever it is (block edges, the tail, subarrays)', () => {
+    const native = tn._native;
+    for (const n of [0, 1, 7, 1023, 1024, 1025, 5000]) {
+      const values = new Float32Array(n).fill(1.5);
+      assert.strictEqual(native.firstNaN(values), -1, `no NaN in ${n}`);
+      for (const at of [0, 1022, 1023, 1024, 2047, 2048, n - 1].filter((i) => i >= 0 && i < n)) {
+        values.fill(1.5);
+        values[at] = NaN;
+        if (at + 1 < n) values[n - 1] = NaN; // a later NaN must not be reported instead
+        assert.strictEqual(native.firstNaN(values), at, `n ${n}, NaN at ${at}`);
+      }
+    }
+    const buffer = new Float32Array(10);
+    buffer[2] = NaN;
+    buffer[6] = NaN;
+    assert.strictEqual(native.firstNaN(buffer.subarray(4)), 2, 'indices are relative to the view');
+    assert.strictEqual(native.firstNaN(new Float32Array([Infinity, -Infinity, 0])), -1, 'infinities are not NaN');
+    assert.throws(() => native.firstNaN(new Int32Array(3)), /Float32Array/);
+  });
+
   it('sparse labels out of range name the label', async () => {
     const m = mlp(3, 4, 2, 'softmax');
     m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });

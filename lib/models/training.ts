@@ -93,6 +93,13 @@ export function compileModel(graph: TrainableGraph, args: ModelCompileArgs): Com
 
 // ---- data preparation ----------------------------------------------------------------
 
+/** Throws naming the first NaN of a float32 input (an int32 one cannot hold NaN); the scan is native. */
+function checkNoNaN(values: TypedArray, argument: string): void {
+  if (!(values instanceof Float32Array)) return;
+  const at = native.firstNaN(values);
+  if (at >= 0) throw new RangeError(`${argument} holds NaN at flat index ${at}`);
+}
+
 /** x converted once to the dtype the model's first layer takes. */
 function prepareInputs(graph: TrainableGraph, x: Tensor, argument: string): Tensor {
   if (x.rank < 2 && graph.inputShape()?.length !== 0) {
@@ -107,9 +114,7 @@ function prepareInputs(graph: TrainableGraph, x: Tensor, argument: string): Tens
   const dtype = graph.inputDtype();
   const v = x.values;
   if (dtype === 'float32') {
-    for (let i = 0; i < v.length; i++) {
-      if (Number.isNaN(v[i])) throw new RangeError(`${argument} holds NaN at flat index ${i}`);
-    }
+    checkNoNaN(v, argument);
     return x.dtype === 'float32' ? x : new Tensor(Float32Array.from(v), x.shape, 'float32');
   }
   if (x.dtype === 'int32') return x;
@@ -153,7 +158,7 @@ function prepareTargets(graph: TrainableGraph, loss: ResolvedLoss, y: Tensor, ba
       `shape ${shapeString(y.shape)}`);
   }
   const v = y.values;
-  for (let i = 0; i < v.length; i++) if (Number.isNaN(v[i])) throw new RangeError(`${argument} holds NaN at flat index ${i}`);
+  checkNoNaN(v, argument);
   return y.dtype === 'float32' ? y : new Tensor(Float32Array.from(v), y.shape, 'float32');
 }
 

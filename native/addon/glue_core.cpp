@@ -151,6 +151,14 @@ Napi::Value Multiply(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// firstNaN(values: Float32Array) -> index of the first NaN, or -1 (the caller throws).
+Napi::Value FirstNaN(const Napi::CallbackInfo& info) {
+  TN_CHECK(info.Length() >= 1 && info[0].IsTypedArray() && info[0].As<Napi::TypedArray>().TypedArrayType() == napi_float32_array,
+           "firstNaN: values must be a Float32Array");
+  const int64_t n = int64_t(info[0].As<Napi::Float32Array>().ElementLength());
+  return Napi::Number::New(info.Env(), double(cpu::first_nan(f32_arg(info, 0, "values", n), n)));
+}
+
 // lossForwardBackward(loss, fromLogits, grad|null, input, target, rows, cols) -> batch-mean loss
 // target: Float32Array (rows*cols), or Int32Array (rows) for the sparse loss.
 Napi::Value LossForwardBackward(const Napi::CallbackInfo& info) {
@@ -257,6 +265,7 @@ void register_core(Napi::Env env, Napi::Object exports) {
   define(env, exports, "biasBackward", BiasBackward);
   define(env, exports, "dropoutForward", DropoutForward);
   define(env, exports, "multiply", Multiply);
+  define(env, exports, "firstNaN", FirstNaN);
   define(env, exports, "lossForwardBackward", LossForwardBackward);
   define(env, exports, "accuracyCount", AccuracyCount);
   define(env, exports, "optimizerUpdate", OptimizerUpdate);

@@ -230,5 +230,21 @@ void multiply(float* out, const float* a, const float* b, int64_t n) {
   });
 }
 
+int64_t first_nan(const float* x, int64_t n) {
+  // Blocks of branch-free compares (x != x only for NaN; the build has no -ffast-math, which
+  // would fold it away) that the compiler vectorizes; the exact index is found in the one block
+  // that has a NaN. One thread: a scan is memory-bound and inputs are small.
+  constexpr int64_t kBlock = 1024;
+  for (int64_t start = 0; start < n; start += kBlock) {
+    const int64_t end = start + kBlock < n ? start + kBlock : n;
+    int any = 0;
+    for (int64_t i = start; i < end; ++i) any |= x[i] != x[i];
+    if (any) {
+      for (int64_t i = start; i < end; ++i) if (x[i] != x[i]) return i;
+    }
+  }
+  return -1;
+}
+
 }  // namespace cpu
 }  // namespace tn
