@@ -1,11 +1,11 @@
 // The seed CNN benchmark: Conv2D 32 3x3 relu on 64x64x3, MaxPool 2, Conv2D 64 3x3 relu,
 // MaxPool 2, Flatten, Dense 128 relu, Dense 1 sigmoid; Adam; binary cross-entropy.
 // Reports conv forward GFLOP/s for its two convs (batch 32), the train step and predict at
-// batch 32 (ms), and the same model on TensorFlow.js' CPU backend in the same run (skip it
-// with BENCH_NO_PEER=1). Target: a train step under PyTorch's 76 ms (2 threads) on the
-// 2-core machine (a figure measured outside this script). Correctness is checked first.
+// batch 32 (ms), and the same model measured in the same run, one after the other, by two
+// peers: TensorFlow.js' CPU backend, and PyTorch (bench/peers/torch_cnn.py, in its own process
+// on tensornode's thread count). Skip both with BENCH_NO_PEER=1. Correctness is checked first.
 'use strict';
-const { machine, timeSync, timeAsync, printTable, fmt, loadTfjs, tn } = require('./_common');
+const { machine, timeSync, timeAsync, printTable, fmt, loadTfjs, runTorchPeer, tn } = require('./_common');
 
 const native = tn._native;
 const BATCH = 32;
@@ -79,7 +79,7 @@ async function tensornodeCnn() {
   const many = tn.tensor(randomArray(BATCH * steps * 64 * 64 * 3, 9).map((v) => (v + 1) / 2), [BATCH * steps, 64, 64, 3]);
   const labels = tn.tensor(Float32Array.from({ length: BATCH * steps }, (_, i) => i % 2), [BATCH * steps, 1]);
   const fit = await timeAsync('tensornode fit', () => model.fit(many, labels, { epochs: 1, batchSize: BATCH, verbose: 0 }), { maxTime: 3 });
-  return { step: step.ms, predict: predict.ms, fit: fit.ms / steps };
+  return { step: step.ms, predict: predict.ms, fit: fit.ms / steps, params: model.countParams() };
 }
 
 async function tfjsCnn() {
@@ -112,13 +112,22 @@ async function main() {
     ['conv', 'fwd ms', 'fwd GFLOP/s', 'bwd filter only ms', 'bwd filter+data ms', 'bwd GFLOP/s'], convRows());
   const ours = await tensornodeCnn();
   const peer = await tfjsCnn();
-  const PYTORCH_STEP_MS = 76;
-  printTable(`seed CNN, batch ${BATCH}, Adam, binary CE (ms; peer: TensorFlow.js ${peer ? peer.version : 'not run'} CPU backend, same run)`,
-    ['what', 'tensornode', 'tensornode in fit()', 'tfjs-cpu', 'tfjs / tensornode', 'PyTorch target'], [
-      ['train step', fmt(ours.step, 1), fmt(ours.fit, 1), peer ? fmt(peer.step, 1) : 'n/a', peer ? `${fmt(peer.step / ours.step, 1)}x` : 'n/a',
-        `${PYTORCH_STEP_MS} ms (${ours.step < PYTORCH_STEP_MS ? 'met' : 'not met'})`],
-      ['predict', fmt(ours.predict, 1), '', peer ? fmt(peer.predict, 1) : 'n/a', peer ? `${fmt(peer.predict / ours.predict, 1)}x` : 'n/a', ''],
+  const torch = runTorchPeer('torch_cnn.py', [BATCH]);
+  const ratio = (theirs, mine, digits) => `${fmt(theirs / mine, digits)}x`;
+  printTable(`seed CNN, batch ${BATCH}, Adam, binary CE (ms; peers in the same run: TensorFlow.js ` +
+    `${peer ? peer.version : 'not run'} CPU backend, PyTorch ${torch ? torch.torch : 'not run'})`,
+    ['what', 'tensornode', 'tensornode in fit()', 'tfjs-cpu', 'tfjs / tensornode', 'PyTorch', 'PyTorch / tensornode'], [
+      ['train step', fmt(ours.step, 1), fmt(ours.fit, 1), peer ? fmt(peer.step, 1) : 'n/a', peer ? ratio(peer.step, ours.step, 1) : 'n/a',
+        torch ? fmt(torch.step, 1) : 'n/a', torch ? ratio(torch.step, ours.step, 2) : 'n/a'],
+      ['predict', fmt(ours.predict, 1), '', peer ? fmt(peer.predict, 1) : 'n/a', peer ? ratio(peer.predict, ours.predict, 1) : 'n/a',
+        torch ? fmt(torch.predict, 1) : 'n/a', torch ? ratio(torch.predict, ours.predict, 2) : 'n/a'],
     ]);
+  // The peer must do the same work: the same layers give the same parameter count.
+  if (torch) {
+    console.log(`PyTorch peer: torch ${torch.torch}, ${torch.threads} threads${torch.blas ? `, BLAS ${torch.blas}` : ''}; ` +
+      `parameters: tensornode ${ours.params}, PyTorch ${torch.params}` +
+      `${torch.params === ours.params ? ' (same)' : ' (MISMATCH: the PyTorch model is not the same model)'}`);
+  }
 }
 
 main().catch((e) => {

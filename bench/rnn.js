@@ -3,14 +3,13 @@
 //             Dense 1 sigmoid; Adam; binary cross-entropy; batch 64
 //   seed 002: Embedding 10000x32, length 20 -> GRU 32 -> Dense 1000 softmax; Adam;
 //             sparse categorical cross-entropy; batch 32
-// in ms per step, against the PyTorch reference times for this machine (2 threads) given in
-// the issue. A small LSTM is checked against a float64 reference before anything is timed.
+// in ms per step, and the same two models in PyTorch measured in the same run, after ours
+// (bench/peers/torch_rnn.py, in its own process on tensornode's thread count; skip it with
+// BENCH_NO_PEER=1). A small LSTM is checked against a float64 reference before anything is timed.
 //
 //   node bench/rnn.js            (or: npm run bench -- rnn, where bench/run.js lists it)
 'use strict';
-const { machine, timeSync, printTable, fmt, tn } = require('./_common');
-
-const PYTORCH_MS = { seed004: 5713, seed002: 6.8 }; // the issue's reference, 2 threads, this machine
+const { machine, timeSync, printTable, fmt, runTorchPeer, tn } = require('./_common');
 
 function lcg(seed) {
   let s = seed >>> 0;
@@ -68,7 +67,7 @@ function seed004() {
   const y = tn.tensor(Float32Array.from({ length: B }, () => (r() < 0.5 ? 0 : 1)), [B, 1]);
   const first = model.trainOnBatch(x, y);
   if (!Number.isFinite(first)) throw new Error(`seed 004 loss ${first}`);
-  return timeSync('seed004', () => model.trainOnBatch(x, y), { maxTime: 8, minSamples: 3 });
+  return { ...timeSync('seed004', () => model.trainOnBatch(x, y), { maxTime: 8, minSamples: 3 }), params: model.countParams() };
 }
 
 function seed002() {
@@ -87,21 +86,34 @@ function seed002() {
   const y = tn.tensor(Int32Array.from({ length: B }, () => Math.floor(r() * 1000)), [B]);
   const first = model.trainOnBatch(x, y);
   if (!Number.isFinite(first)) throw new Error(`seed 002 loss ${first}`);
-  return timeSync('seed002', () => model.trainOnBatch(x, y), { maxTime: 3, minSamples: 20 });
+  return { ...timeSync('seed002', () => model.trainOnBatch(x, y), { maxTime: 3, minSamples: 20 }), params: model.countParams() };
 }
 
 function main() {
   checkLstm();
   console.log(machine());
-  const rows = [];
-  const a = seed004();
-  rows.push(['seed 004: Emb 10000x32, T=500, LSTM128(seq), LSTM128, Dense1; Adam, BCE; batch 64', fmt(a.ms, 1),
-    `±${a.rme.toFixed(1)}%`, PYTORCH_MS.seed004, fmt(PYTORCH_MS.seed004 / a.ms, 2)]);
-  const b = seed002();
-  rows.push(['seed 002: Emb 10000x32, T=20, GRU32, Dense1000 softmax; Adam, SCCE; batch 32', fmt(b.ms, 2),
-    `±${b.rme.toFixed(1)}%`, PYTORCH_MS.seed002, fmt(PYTORCH_MS.seed002 / b.ms, 2)]);
-  printTable('Recurrent train step (ms per step, lower is better)',
-    ['model', 'tensornode ms', 'rme', 'PyTorch ms (issue, 2 threads)', 'speed-up'], rows);
+  const ours = { seed004: seed004(), seed002: seed002() };
+  const torch = runTorchPeer('torch_rnn.py', ['seed004', 'seed002']);
+  const labels = {
+    seed004: 'seed 004: Emb 10000x32, T=500, LSTM128(seq), LSTM128, Dense1; Adam, BCE; batch 64',
+    seed002: 'seed 002: Emb 10000x32, T=20, GRU32, Dense1000 softmax; Adam, SCCE; batch 32',
+  };
+  const digits = { seed004: 1, seed002: 2 };
+  const rows = Object.keys(labels).map((k) => [labels[k], fmt(ours[k].ms, digits[k]), `±${ours[k].rme.toFixed(1)}%`,
+    torch ? fmt(torch[k].ms, digits[k]) : 'n/a', torch ? `${fmt(torch[k].ms / ours[k].ms, 2)}x` : 'n/a']);
+  printTable(`Recurrent train step (ms per step, lower is better; peer in the same run: PyTorch ${torch ? torch.torch : 'not run'})`,
+    ['model', 'tensornode ms', 'rme', 'PyTorch ms', 'PyTorch / tensornode'], rows);
+  // The peer must do the same work. nn.LSTM keeps two biases where Keras keeps one (their sum acts
+  // as one), so PyTorch's count minus that redundant bias must equal ours.
+  if (torch) {
+    console.log(`PyTorch peer: torch ${torch.torch}, ${torch.threads} threads${torch.blas ? `, BLAS ${torch.blas}` : ''}`);
+    for (const k of Object.keys(labels)) {
+      const same = torch[k].params - torch[k].redundant_bias === ours[k].params;
+      console.log(`${k} parameters: tensornode ${ours[k].params}, PyTorch ${torch[k].params}` +
+        (torch[k].redundant_bias ? ` (${torch[k].redundant_bias} of them nn.LSTM's second bias)` : '') +
+        (same ? ': same model' : ': MISMATCH, the PyTorch model is not the same model'));
+    }
+  }
 }
 
 main();
