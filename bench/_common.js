@@ -76,8 +76,11 @@ function runTorchPeer(script, args = []) {
   const threads = String(tn.backendInfo().cpu.threads);
   const r = spawnSync(python, [path.join(__dirname, 'peers', script), ...args.map(String)], {
     encoding: 'utf8', maxBuffer: 1 << 26,
-    // OpenMP (ATen) and OpenBLAS (the BLAS Debian's torch calls) each get tensornode's thread count.
-    env: { ...process.env, OMP_NUM_THREADS: threads, OPENBLAS_NUM_THREADS: threads },
+    // ATen and oneDNN run on OpenMP with tensornode's thread count. OpenBLAS gets one thread: its
+    // own pool beside OpenMP's spinning workers oversubscribes the cores and made every peer
+    // 1.3-3x slower (seed 004 LSTM 2.8 s vs 1.2 s, MLP step b32 2.2 ms vs 0.7 ms), which would
+    // flatter us. One OpenBLAS thread was the fastest setting for every benchmarked model.
+    env: { ...process.env, OMP_NUM_THREADS: threads, OPENBLAS_NUM_THREADS: '1' },
   });
   if (r.status !== 0) throw new Error(`PyTorch peer ${script} failed:\n${r.stderr}`);
   const lines = r.stdout.trim().split('\n');
