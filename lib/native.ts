@@ -35,6 +35,8 @@ export interface NativeAddon {
   dropoutForward(y: Float32Array, mask: Float32Array, x: Float32Array, n: number, rate: number, seed: number): void;
   multiply(out: Float32Array, a: Float32Array, b: Float32Array, n: number): void;
   firstNaN(values: Float32Array): number;
+  /** y[i] = table[indices[i]] row by row (dim floats each); returns the position of the first bad index, or -1. */
+  embeddingForward(y: Float32Array, table: Float32Array, indices: Int32Array, n: number, vocab: number, dim: number): number;
   lossForwardBackward(loss: number, fromLogits: boolean, grad: Float32Array | null, input: Float32Array,
     target: Float32Array | Int32Array, rows: number, cols: number): number;
   accuracyCount(kind: number, fromLogits: boolean, pred: Float32Array, target: Float32Array | Int32Array, rows: number,

@@ -85,7 +85,7 @@ export class Embedding extends Layer {
       }
     }
     const y = this.buffer('y', [...x.shape, this.outputDim]);
-    const bad = native.embeddingForward(y.values, this.embeddings!.value, idx, n, this.inputDim, this.outputDim) as number;
+    const bad = native.embeddingForward(y.values as Float32Array, this.embeddings!.value, idx, n, this.inputDim, this.outputDim);
     if (bad >= 0) this.badIndex(x, bad);
     this.count = n;
     return y;

@@ -182,9 +182,16 @@ class Batcher {
       this.gathered = this.source.dtype === 'int32' ? new Int32Array(n * r) : new Float32Array(n * r);
     }
     const out = this.gathered.subarray(0, n * r);
-    for (let i = 0; i < n; i++) {
-      const row = order[start + i];
-      out.set(values.subarray(row * r, (row + 1) * r), i * r);
+    if (values instanceof Float32Array) {
+      // The embedding gather is this very operation (rows of a table picked by int32 indices),
+      // native and threaded: a JS loop of out.set(subarray) cost more than the batch-1024 MLP step.
+      const bad = native.embeddingForward(out as Float32Array, values, order.subarray(start, end), n, this.source.shape[0], r);
+      if (bad >= 0) throw new Error(`internal: batch row ${order[start + bad]} outside [0, ${this.source.shape[0]})`);
+    } else {
+      for (let i = 0; i < n; i++) {
+        const from = order[start + i] * r;
+        for (let j = 0; j < r; j++) out[i * r + j] = values[from + j];
+      }
     }
     return new Tensor(out, [n, ...this.rowShape], this.source.dtype);
   }
