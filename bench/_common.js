@@ -68,11 +68,16 @@ async function loadTfjs() {
  * the JSON object it prints last, or null when PyTorch is not installed or BENCH_NO_PEER is set.
  * The peer runs in its own process, after or before ours, never at the same time.
  */
+let torchInstalled = null; // probed once per process: importing torch takes about a second
+
 function runTorchPeer(script, args = []) {
   if (process.env.BENCH_NO_PEER) return null;
   const python = process.env.BENCH_PYTHON || '/usr/bin/python3';
-  const probe = spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
-  if (probe.error || probe.status !== 0) return null;
+  if (torchInstalled === null) {
+    const probe = spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
+    torchInstalled = !probe.error && probe.status === 0;
+  }
+  if (!torchInstalled) return null;
   const threads = String(tn.backendInfo().cpu.threads);
   const r = spawnSync(python, [path.join(__dirname, 'peers', script), ...args.map(String)], {
     encoding: 'utf8', maxBuffer: 1 << 26,

@@ -71,10 +71,20 @@ function shiftImages(source, target, maxShift, rand) {
   }
 }
 
+/**
+ * A fit() callback that, at the start of every epoch, rewrites the float32 tensor x in place with
+ * its original images (copied now) shifted by up to maxShift pixels (shiftImages). fit reads x's
+ * own Float32Array (zero-copy), so each epoch trains on new shifts without a new tensor.
+ */
+function shiftEveryEpoch(x, maxShift, rand) {
+  const original = x.dataSync().slice();
+  return { onEpochBegin: () => shiftImages(original, x.dataSync(), maxShift, rand) };
+}
+
 /** A seeded xorshift32 generator of numbers in [0, 1), independent of tensornode's global seed. */
 function seededRandom(seed) {
   let s = seed >>> 0 || 1;
   return () => ((s ^= s << 13), (s ^= s >>> 17), (s ^= s << 5), (s >>> 0) / 4294967296);
 }
 
-module.exports = { loadMnist, shiftImages, seededRandom };
+module.exports = { loadMnist, shiftImages, shiftEveryEpoch, seededRandom };

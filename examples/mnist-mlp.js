@@ -9,7 +9,7 @@
 // --no-augment` trains on the digits as they are.
 'use strict';
 const tn = require('..');
-const { loadMnist, shiftImages, seededRandom } = require('./mnist-data');
+const { loadMnist, shiftEveryEpoch, seededRandom } = require('./mnist-data');
 
 async function main() {
   const augment = !process.argv.includes('--no-augment');
@@ -27,11 +27,7 @@ async function main() {
   model.summary();
   model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
 
-  // fit reads the training tensor's own Float32Array (zero-copy), so rewriting that array at the
-  // start of an epoch gives the epoch new images without building a new tensor.
-  const original = xTrain.dataSync().slice();
-  const shiftRandom = seededRandom(42);
-  const callbacks = augment ? [{ onEpochBegin: () => shiftImages(original, xTrain.dataSync(), 1, shiftRandom) }] : [];
+  const callbacks = augment ? [shiftEveryEpoch(xTrain, 1, seededRandom(42))] : [];
 
   const started = Date.now();
   // The held-out digits are only evaluated, never trained on; showing them per epoch as val_* is for the reader.

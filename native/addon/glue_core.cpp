@@ -153,10 +153,9 @@ Napi::Value Multiply(const Napi::CallbackInfo& info) {
 
 // firstNaN(values: Float32Array) -> index of the first NaN, or -1 (the caller throws).
 Napi::Value FirstNaN(const Napi::CallbackInfo& info) {
-  TN_CHECK(info.Length() >= 1 && info[0].IsTypedArray() && info[0].As<Napi::TypedArray>().TypedArrayType() == napi_float32_array,
-           "firstNaN: values must be a Float32Array");
+  const float* values = f32_arg(info, 0, "values", 0);  // checks the type; the length is the array's own
   const int64_t n = int64_t(info[0].As<Napi::Float32Array>().ElementLength());
-  return Napi::Number::New(info.Env(), double(cpu::first_nan(f32_arg(info, 0, "values", n), n)));
+  return Napi::Number::New(info.Env(), double(cpu::first_nan(values, n)));
 }
 
 // lossForwardBackward(loss, fromLogits, grad|null, input, target, rows, cols) -> batch-mean loss
