@@ -4,7 +4,7 @@
 // The training loop does not dispatch to the plugin yet, so tn.setBackend('cuda') fails with the exact
 // reason (plugin not built, a library missing, no driver, no GPU, or "not wired yet"), and
 // backendInfo() states it.
-import { checkOneOf, checkPositiveInteger } from './errors';
+import { checkOneOf, checkPositiveInteger, expected } from './errors';
 import { native, nativePath, packageRoot } from './native';
 
 export type BackendName = 'cpu' | 'cuda';
@@ -122,8 +122,13 @@ export function backendInfo(): BackendInfo {
 
 /** Number of CPU threads kernels use (default: the number of cores, or TENSORNODE_NUM_THREADS). */
 export function setNumThreads(threads: number): void {
-  native.setNumThreads(checkPositiveInteger(threads, 'threads'));
+  checkPositiveInteger(threads, 'threads');
+  if (threads > MAX_THREADS) throw new RangeError(expected(`an integer in [1, ${MAX_THREADS}]`, 'threads', threads));
+  native.setNumThreads(threads);
 }
+
+/** The most threads setNumThreads takes (the native pool checks the same bound). */
+export const MAX_THREADS = 1024;
 
 export function getNumThreads(): number {
   return native.numThreads();

@@ -17,6 +17,8 @@ export interface CallbackHooks {
 /** What callbacks may do to the model being trained. */
 export interface TrainingModel {
   stopTraining: boolean;
+  /** True while a fit() of this model runs; a second fit() or trainOnBatch() meanwhile is an error. */
+  isTraining: boolean;
 }
 
 export abstract class Callback {

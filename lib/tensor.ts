@@ -29,11 +29,26 @@ export class Tensor {
   readonly device: Device = 'cpu';
   private memory: TypedArray | null;
 
-  /** Wraps `values` (not copied) as a tensor of `shape`. Prefer tn.tensor(), which validates. */
+  /**
+   * Wraps `values` (not copied) as a tensor of `shape`: a Float32Array for float32, an Int32Array
+   * for int32, holding exactly as many elements as the shape (see Note [Tensors cannot lie about
+   * their memory]). tn.tensor() also converts and infers; this constructor only checks.
+   */
   constructor(values: TypedArray, shape: number[], dtype: DType = values instanceof Int32Array ? 'int32' : 'float32') {
+    if (dtype !== 'float32' && dtype !== 'int32') throw new TypeError(expected("'float32' or 'int32'", 'dtype', dtype));
+    const want = dtype === 'int32' ? Int32Array : Float32Array;
+    if (!(values instanceof want)) throw new TypeError(expected(`a ${want.name} for a ${dtype} tensor`, 'values', values));
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+      throw new TypeError(expected('a shape (an array of non-negative integers)', 'shape', shape));
+    }
+    const size = sizeOf(shape);
+    if (values.length !== size) {
+      if (isDetached(values)) throw new Error(detachedMessage(shape));
+      throw new RangeError(`Expected ${size} values for shape ${shapeString(shape)} but received ${describe(values)}`);
+    }
     this.shape = shape;
     this.dtype = dtype;
-    this.size = sizeOf(shape);
+    this.size = size;
     this.memory = values;
   }
 
@@ -45,10 +60,17 @@ export class Tensor {
     return this.memory === null;
   }
 
-  /** The tensor's memory (for kernels). Throws once disposed. */
+  /** The tensor's memory (for kernels). Throws once disposed, or once its ArrayBuffer was detached. */
   get values(): TypedArray {
-    if (this.memory === null) throw new Error(`This tensor of shape ${shapeString(this.shape)} was disposed`);
-    return this.memory;
+    const m = this.memory;
+    if (m === null) throw new Error(`This tensor of shape ${shapeString(this.shape)} was disposed`);
+    // A typed array's length never changes unless its buffer is detached (or resized), so this
+    // one comparison is the whole check on the hot path.
+    if (m.length !== this.size) {
+      throw new Error(isDetached(m) ? detachedMessage(this.shape) : `The memory of this tensor of shape ` +
+        `${shapeString(this.shape)} changed to ${m.length} elements (its ArrayBuffer was resized)`);
+    }
+    return m;
   }
 
   /** A view on the tensor's own memory (no copy): writing to it changes the tensor. */
@@ -120,6 +142,24 @@ export class Tensor {
   print(): void {
     console.log(this.toString());
   }
+}
+
+// Note [Tensors cannot lie about their memory]: a tensor's typed array holds exactly
+// sizeOf(shape) elements, checked when the tensor is made, so no kernel can be handed a shape
+// bigger than its memory. A Float32Array's ArrayBuffer can still be taken away afterwards: a
+// transfer to a worker (postMessage, structuredClone with `transfer`) detaches it, and the
+// array then reads as empty. Every use of the tensor checks for that (Tensor.values) and says
+// what happened, instead of computing on nothing; the native glue checks again.
+
+/** Whether a typed array's ArrayBuffer was detached (Node 20 has no ArrayBuffer.prototype.detached). */
+function isDetached(values: TypedArray): boolean {
+  return values.byteLength === 0 && values.buffer.byteLength === 0 &&
+    !(values.buffer instanceof SharedArrayBuffer); // a SharedArrayBuffer cannot be detached
+}
+
+function detachedMessage(shape: readonly number[]): string {
+  return `The memory of this tensor of shape ${shapeString(shape)} was transferred away (its ArrayBuffer is detached, ` +
+    'e.g. by postMessage or structuredClone with transfer); make the tensor from a copy you keep';
 }
 
 /** Resolves one -1 in a shape against a total size. */
@@ -198,13 +238,32 @@ export function tensor(values: TypedArray | ArrayLike<number> | NestedArray, sha
     return new Tensor(memory, finalShape, 'float32');
   }
   if (values instanceof Int32Array) return new Tensor(values, finalShape, 'int32');
-  const memory = new Int32Array(flat.length);
-  for (let i = 0; i < flat.length; i++) {
-    const v = flat[i];
-    if (!Number.isInteger(v)) throw new TypeError(expected('integers for an int32 tensor', `values[${i}]`, v));
-    memory[i] = v;
+  return new Tensor(toInt32(flat, 'values'), finalShape, 'int32');
+}
+
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+
+/** Whether v is an integer an Int32Array holds exactly. */
+export function isInt32(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= INT32_MIN && v <= INT32_MAX;
+}
+
+/**
+ * Copies numbers into a new Int32Array. NaN and fractions are TypeErrors ("Expected <what> for
+ * values[i] …"), integers outside int32 RangeErrors: never truncated or wrapped.
+ */
+export function toInt32(values: ArrayLike<number>, argument: string, what = 'integers for an int32 tensor'): Int32Array {
+  const out = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!isInt32(v)) {
+      if (!Number.isInteger(v)) throw new TypeError(expected(what, `${argument}[${i}]`, v));
+      throw new RangeError(`${argument}[${i}] = ${v} is outside the int32 range [${INT32_MIN}, ${INT32_MAX}]`);
+    }
+    out[i] = v;
   }
-  return new Tensor(memory, finalShape, 'int32');
+  return out;
 }
 
 export function scalar(value: number, dtype?: DType): Tensor {
@@ -225,7 +284,10 @@ export const tensor3d = rankedTensor(3);
 export const tensor4d = rankedTensor(4);
 
 export function fill(shape: number[], value: number, dtype: DType = 'float32'): Tensor {
-  const s = shape.length === 0 ? [] : checkShape(shape, 'shape');
+  if (dtype !== 'float32' && dtype !== 'int32') throw new TypeError(expected("'float32' or 'int32'", 'dtype', dtype));
+  if (typeof value !== 'number') throw new TypeError(expected('a number', 'value', value));
+  if (dtype === 'int32' && !isInt32(value)) throw new RangeError(expected('an integer in int32 range', 'value', value));
+  const s = Array.isArray(shape) && shape.length === 0 ? [] : checkShape(shape, 'shape');
   const memory = dtype === 'int32' ? new Int32Array(sizeOf(s)) : new Float32Array(sizeOf(s));
   memory.fill(value);
   return new Tensor(memory, s, dtype);

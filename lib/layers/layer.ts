@@ -14,7 +14,11 @@
 // Note [Reused buffers]: forward and backward write into buffers the layer keeps, keyed by
 // name and shape (see `buffer`), so a steady-state training step allocates nothing. A
 // tensor a layer returns is therefore only valid until the layer runs again; models copy
-// what they hand to users.
+// what they hand to users. The cache is bounded: per name it keeps the BUFFER_SHAPES_PER_KEY
+// most recently used shapes (fit needs two, the full batch and the last one, and two more for
+// validation), so a server that predicts every batch size from 1 to 2,000 keeps a few
+// buffers, not 2,000 of them. An evicted buffer stays valid for whoever still holds it (the
+// garbage collector frees it when nobody does).
 import { checkBoolean, expected, shapeString } from '../errors';
 import { Initializer } from '../initializers';
 import { DType, Tensor, checkTensor, sizeOf } from '../tensor';
@@ -54,6 +58,15 @@ export class LayerVariable {
   }
 }
 
+/** How many shapes of one buffer a layer keeps (See Note [Reused buffers]). */
+export const BUFFER_SHAPES_PER_KEY = 4;
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 const nameCounters = new Map<string, number>();
 
 /** 'dense' -> 'dense', 'dense_1', 'dense_2', … (as Keras names layers). */
@@ -80,7 +93,8 @@ export abstract class Layer {
   builtInputShape?: number[];
   builtOutputShape?: number[];
   protected readonly variables: LayerVariable[] = [];
-  private readonly buffers = new Map<string, Tensor>();
+  /** Reused buffers by `${key}:${dtype}`, most recently used first (See Note [Reused buffers]). */
+  private readonly buffers = new Map<string, Tensor[]>();
 
   constructor(args: LayerArgs = {}) {
     const className = (this.constructor as { className?: string }).className ?? this.constructor.name;
@@ -174,13 +188,20 @@ export abstract class Layer {
 
   /** A buffer kept across steps for `key` (see Note [Reused buffers]). Contents are stale. */
   protected buffer(key: string, shape: number[], dtype: DType = 'float32'): Tensor {
-    const id = `${key}:${shape.join('x')}:${dtype}`;
-    let t = this.buffers.get(id);
-    if (t === undefined) {
+    const id = `${key}:${dtype}`;
+    let recent = this.buffers.get(id);
+    if (recent === undefined) this.buffers.set(id, (recent = []));
+    const at = recent.findIndex((t) => sameShape(t.shape, shape));
+    if (at === 0) return recent[0];
+    let t: Tensor;
+    if (at > 0) {
+      t = recent.splice(at, 1)[0];
+    } else {
       const n = sizeOf(shape);
       t = new Tensor(dtype === 'int32' ? new Int32Array(n) : new Float32Array(n), shape.slice(), dtype);
-      this.buffers.set(id, t);
+      if (recent.length >= BUFFER_SHAPES_PER_KEY) recent.pop();
     }
+    recent.unshift(t);
     return t;
   }
 

@@ -19,9 +19,9 @@ export class Sequential implements TrainableGraph {
   readonly name: string;
   readonly layers: Layer[] = [];
   stopTraining = false;
+  isTraining = false;
   private compiled: Compiled | null = null;
   private builtInputShape?: number[];
-  private trainableCache: LayerVariable[] | null = null;
 
   constructor(args: SequentialArgs = {}) {
     if (args === null || typeof args !== 'object') throw new TypeError(expected('an object {layers, name}', 'sequential(args)', args));
@@ -44,7 +44,6 @@ export class Sequential implements TrainableGraph {
       throw new Error(`Only the first layer of a Sequential model takes an inputShape; layer ${layer.name} has one`);
     }
     this.layers.push(layer);
-    this.trainableCache = null;
     if (this.layers.length === 1 && layer.declaredInputShape) this.builtInputShape = layer.declaredInputShape.slice();
   }
 
@@ -62,7 +61,6 @@ export class Sequential implements TrainableGraph {
       shape = layer.builtOutputShape!;
     }
     this.builtInputShape = inputShape.slice();
-    this.trainableCache = null;
   }
 
   inputShape(): number[] | undefined {
@@ -83,9 +81,9 @@ export class Sequential implements TrainableGraph {
     return this.layers[this.layers.length - 1];
   }
 
+  /** The variables training updates, read from each layer's `trainable` now (never cached). */
   trainableVariables(): LayerVariable[] {
-    if (this.trainableCache === null) this.trainableCache = this.layers.flatMap((l) => l.trainableVariables);
-    return this.trainableCache;
+    return this.layers.flatMap((l) => l.trainableVariables);
   }
 
   forwardBatch(x: Tensor, training: boolean): Tensor {

@@ -13,7 +13,7 @@ import { Metric, resolveMetric } from '../metrics';
 import { native } from '../native';
 import { Optimizer, resolveOptimizer } from '../optimizers';
 import { shuffleInPlace } from '../random';
-import { DType, Tensor, TypedArray, checkTensor, sizeOf } from '../tensor';
+import { DType, Tensor, TypedArray, checkTensor, sizeOf, toInt32 } from '../tensor';
 import { ProgressReporter } from './progress';
 
 /** What a model type gives the training loop. Shapes are batch-less. */
@@ -118,12 +118,7 @@ function prepareInputs(graph: TrainableGraph, x: Tensor, argument: string): Tens
     return x.dtype === 'float32' ? x : new Tensor(Float32Array.from(v), x.shape, 'float32');
   }
   if (x.dtype === 'int32') return x;
-  const out = new Int32Array(v.length);
-  for (let i = 0; i < v.length; i++) {
-    if (!Number.isInteger(v[i])) throw new TypeError(expected('integer indices', `${argument}[${i}]`, v[i]));
-    out[i] = v[i];
-  }
-  return new Tensor(out, x.shape, 'int32');
+  return new Tensor(toInt32(v, argument, 'integer indices'), x.shape, 'int32');
 }
 
 /** y checked against the model output: int32 class labels for the sparse loss, else float32 of the output shape. */
@@ -210,11 +205,8 @@ interface StepResult {
 
 class StepRunner {
   private grad: Tensor | null = null;
-  private readonly variables: LayerVariable[];
 
-  constructor(private readonly graph: TrainableGraph, private readonly compiled: Compiled) {
-    this.variables = graph.trainableVariables();
-  }
+  constructor(private readonly graph: TrainableGraph, private readonly compiled: Compiled) {}
 
   /** Forward, loss (+ gradient when training), metrics; backward and update when training. */
   run(x: Tensor, y: Tensor, training: boolean): StepResult {
@@ -238,8 +230,11 @@ class StepRunner {
         throw new Error(`The loss became ${value} during training. Lower the learning rate, or check the data ` +
           '(inputs and targets are checked for NaN when fit starts).');
       }
+      // `trainable` is read at every step, so a layer frozen or unfrozen between fits or by a
+      // callback between batches is trained exactly as its flag says; backward skips the
+      // same layers the update skips, so no stale gradient is ever applied.
       this.graph.backwardBatch(grad!, fused);
-      optimizer.applyGradients(this.variables);
+      optimizer.applyGradients(this.graph.trainableVariables());
     }
     return { loss: value, metrics: metricValues };
   }
@@ -254,6 +249,25 @@ function checkOptionalPositiveInteger(v: unknown, argument: string, fallback: nu
 export async function fitModel(graph: TrainableGraph, compiled: Compiled | null, xIn: Tensor, yIn: Tensor,
   args: ModelFitArgs = {}): Promise<History> {
   if (compiled === null) throw new Error('You must compile a model before training it: model.compile({optimizer, loss})');
+  checkNotTraining(graph, 'fit');
+  graph.isTraining = true;
+  try {
+    return await fitLoop(graph, compiled, xIn, yIn, args);
+  } finally {
+    graph.isTraining = false;
+  }
+}
+
+/** Throws while a fit of this model is running (TensorFlow.js refuses a second fit the same way). */
+function checkNotTraining(graph: TrainableGraph, what: string): void {
+  if (graph.isTraining) {
+    throw new Error(`Cannot start ${what} on model ${graph.name} because another fit() call on it is still running; ` +
+      'await the first fit before starting another');
+  }
+}
+
+async function fitLoop(graph: TrainableGraph, compiled: Compiled, xIn: Tensor, yIn: Tensor,
+  args: ModelFitArgs): Promise<History> {
   checkTensor(xIn, 'x');
   checkTensor(yIn, 'y');
   if (args === null || typeof args !== 'object') throw new TypeError(expected('an object', 'fit args', args));
@@ -327,6 +341,9 @@ export async function fitModel(graph: TrainableGraph, compiled: Compiled | null,
       compiled.metrics.forEach((m, i) => (running[m.key] = metricSums[i] / seen));
       progress.batchEnd(step, running);
       await runHooks(hooks, 'onBatchEnd', step, { batch: step, size: n, loss: result.loss });
+      // As Keras and TensorFlow.js: stopTraining set by a batch callback ends the epoch after
+      // this batch; the epoch's logs cover the batches run and onEpochEnd still runs.
+      if (graph.stopTraining) break;
       await yieldToEventLoop();
     }
     const logs: Logs = { loss: lossSum / seen };
@@ -391,6 +408,7 @@ export function predictModel(graph: TrainableGraph, xIn: Tensor, args: ModelPred
 /** One training step on one batch; returns [loss, ...metrics] (or the loss alone). */
 export function trainOnBatchModel(graph: TrainableGraph, compiled: Compiled | null, xIn: Tensor, yIn: Tensor): number | number[] {
   if (compiled === null) throw new Error('You must compile a model before training it: model.compile({optimizer, loss})');
+  checkNotTraining(graph, 'trainOnBatch');
   const x = prepareInputs(graph, checkTensor(xIn, 'x'), 'x');
   const y = prepareTargets(graph, compiled.loss, checkTensor(yIn, 'y'), x.shape[0], 'y');
   const r = new StepRunner(graph, compiled).run(x, y, true);
