@@ -1,10 +1,54 @@
-// See thread_pool.h. Note [Thread pool handoff]:
-// A job is published by storing (job id << 32 | next chunk) in one 64-bit atomic. A worker
-// claims a chunk with a compare-and-swap that succeeds only while the job id is still the
-// one it saw, so a worker that wakes late can never take a chunk of the next job under the
-// old job's bookkeeping. The caller returns once every chunk has completed, without waiting
-// for workers that are still asleep. Workers spin briefly before sleeping, because kernels
-// in a training step come back to back and a condition-variable wake-up costs tens of µs.
+// See thread_pool.h.
+//
+// Note [Thread pool handoff]
+// One job (a parallel_chunks call) at a time runs on the pool; callers from several threads
+// queue on run_mutex_. The job's record (job_) is written by the caller before the job is
+// published and is not written again until every worker that joined it has left, and the
+// record's chunk claims are exact. The one word `state_` holds, packed,
+//
+//     generation (high 31 bits) | OPEN (bit 32) | workers inside the record (low 32 bits).
+//
+// The protocol, for job g with `chunks` chunks:
+//   caller:  1. waits until the previous job's workers have all left (refs == 0; the previous
+//               job is already closed, so nobody can join it any more),
+//            2. writes the record: fn, chunks, next = 0, done = 0, no error,
+//            3. publishes with ONE release store: state_ = g | OPEN | 0,
+//            4. claims and runs chunks like a worker (below) until a claim comes back >= chunks,
+//            5. closes the job: clears OPEN (no worker can join from now on),
+//            6. waits until done == chunks, then rethrows the first exception a chunk threw.
+//   worker:  joins with a compare-and-swap state_: g|OPEN|r -> g|OPEN|r+1, which succeeds only
+//            while the job is open and the word is unchanged, and only for a generation it
+//            has not worked on yet; then claims chunks c = next.fetch_add(1) and runs the
+//            ones with c < chunks (done.fetch_add(1) after each); then leaves: refs -= 1.
+//
+// Why no interleaving can run a chunk twice, skip one, or return early:
+//   * Chunk numbers come from ONE fetch_add on the record's `next`, so each number in
+//     [0, chunks) is handed out exactly once, to exactly one thread. The record is reset
+//     (step 2) only when refs == 0 and the previous job is closed, so no thread still holding
+//     the previous job can claim from the new record: a joined worker holds a ref until it
+//     has stopped claiming, and after step 5 nobody can join the old generation (the CAS
+//     compares the whole word, which no longer has OPEN). That is the race the old design
+//     had: it rewrote the job's fields before publishing the new generation, so a worker
+//     holding the previous state could claim "chunk k" against the new count and run it
+//     under the new job.
+//   * No chunk is skipped: the caller claims until a claim returns >= chunks, i.e. until all
+//     numbers are handed out; every thread that was handed one runs it (an exception is
+//     caught and kept, and done is still counted).
+//   * No early return: done counts finished chunks of THIS record only (it is reset in step 2
+//     under the same refs == 0 guarantee), and the caller returns only when done == chunks,
+//     which with one increment per distinct claimed number means every chunk has finished.
+//     The acquire load of done pairs with each worker's release increment, so the chunks'
+//     writes are visible to the caller when it returns.
+//   * A late worker (joined, then descheduled) can touch only `next` (its claim comes back
+//     >= chunks, so it never calls fn, whose std::function lives on the returned caller's
+//     stack) and `state_` (leaving); the next job waits for it in step 1.
+//   * The record's fields are published by the release store of step 3 and read after the
+//     acquire of the joining CAS (a successful CAS reads that store or a later increment in
+//     its release sequence). Workers never need to join for correctness: a worker that
+//     misses a job costs speed only, so the generation may wrap.
+// Workers spin briefly before sleeping, because kernels in a training step come back to back
+// and a condition-variable wake-up costs tens of µs. native-pool.test.js runs a stress
+// harness (test/native/pool_stress.cpp) over millions of jobs, also under ThreadSanitizer.
 #include "core/thread_pool.h"
 
 #include <algorithm>
@@ -12,10 +56,11 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <exception>
-#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include "core/errors.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
@@ -29,21 +74,49 @@ namespace {
 
 thread_local bool tl_inside_chunk = false;
 
+constexpr uint64_t kRefsMask = 0xffffffffu;
+constexpr uint64_t kOpen = uint64_t(1) << 32;
+constexpr int kGenerationShift = 33;
+// Spins before a waiting thread yields its core (a descheduled worker may be what it waits for).
+constexpr int kSpinsBeforeYield = 2000;
+// Spins before an idle worker sleeps on the condition variable.
+constexpr int kSpinsBeforeSleep = 4000;
+
+uint64_t generation_of(uint64_t s) { return s >> kGenerationShift; }
+
 int default_threads() {
   if (const char* env = std::getenv("TENSORNODE_NUM_THREADS")) {
-    int n = std::atoi(env);
-    if (n > 0) return n;
+    const int n = std::atoi(env);
+    if (n >= 1 && n <= kMaxThreads) return n;
   }
-  unsigned hw = std::thread::hardware_concurrency();
-  return hw == 0 ? 1 : static_cast<int>(hw);
+  const unsigned hw = std::thread::hardware_concurrency();
+  return hw == 0 ? 1 : std::min(static_cast<int>(hw), kMaxThreads);
+}
+
+// Spins, then yields, until pred() holds.
+template <typename Pred>
+void wait_until(Pred pred) {
+  for (int spin = 0; !pred(); ++spin) {
+    if (spin < kSpinsBeforeYield) TN_CPU_PAUSE();
+    else std::this_thread::yield();
+  }
+}
+
+// Runs chunk c of fn, keeping the first exception instead of letting it escape.
+void run_chunk(const std::function<void(int64_t)>& fn, int64_t c, std::mutex& error_mutex, std::exception_ptr& error) {
+  try {
+    fn(c);
+  } catch (...) {
+    std::lock_guard<std::mutex> lock(error_mutex);
+    if (!error) error = std::current_exception();
+  }
 }
 
 class Pool {
  public:
   explicit Pool(int threads) { start(threads); }
-  ~Pool() { stop(); }
 
-  int threads() const { return threads_; }
+  int threads() const { return threads_.load(std::memory_order_relaxed); }
 
   void resize(int threads) {
     std::lock_guard<std::mutex> run_lock(run_mutex_);
@@ -53,33 +126,118 @@ class Pool {
 
   void run(int64_t chunks, const std::function<void(int64_t)>& fn) {
     if (chunks <= 0) return;
-    if (chunks == 1 || threads_ <= 1 || tl_inside_chunk) {
-      for (int64_t c = 0; c < chunks; ++c) fn(c);
+    if (chunks == 1 || threads() <= 1 || tl_inside_chunk) {
+      run_inline(chunks, fn);
       return;
     }
-    std::lock_guard<std::mutex> run_lock(run_mutex_);  // jobs from several JS threads queue here
-    job_fn_ = &fn;
-    job_chunks_.store(chunks, std::memory_order_relaxed);
-    completed_.store(0, std::memory_order_relaxed);
-    error_ = nullptr;
-    const uint64_t job = ++job_id_;
+    std::lock_guard<std::mutex> run_lock(run_mutex_);
+    // 1. The previous job is closed; wait for its last workers to leave the record.
+    wait_until([&] { return (state_.load(std::memory_order_acquire) & kRefsMask) == 0; });
+    // 2. Write the record. Nobody else can read it now (see Note [Thread pool handoff]).
+    job_.fn = &fn;
+    job_.chunks = chunks;
+    job_.next.store(0, std::memory_order_relaxed);
+    job_.done.store(0, std::memory_order_relaxed);
+    job_.error = nullptr;
+    // 3. Publish: one release store of the new generation, open, nobody inside.
+    const uint64_t published = (++generation_ << kGenerationShift) | kOpen;
     {
-      std::lock_guard<std::mutex> lock(sleep_mutex_);
-      state_.store(job << 32, std::memory_order_release);
+      std::lock_guard<std::mutex> lock(sleep_mutex_);  // pairs with the sleepers' predicate check
+      state_.store(published, std::memory_order_release);
     }
     wake_.notify_all();
-    work(job);
-    while (completed_.load(std::memory_order_acquire) < chunks) TN_CPU_PAUSE();
-    if (error_) std::rethrow_exception(error_);
+    // 4. Take chunks like a worker.
+    claim_and_run();
+    // 5. Close: from now on no worker can join this generation.
+    state_.fetch_and(~kOpen, std::memory_order_acq_rel);
+    // 6. Wait for the chunks other threads took.
+    wait_until([&] { return job_.done.load(std::memory_order_acquire) == chunks; });
+    if (job_.error) std::rethrow_exception(job_.error);
   }
 
  private:
-  void start(int threads) {
-    threads_ = std::max(1, threads);
-    stopping_ = false;
-    for (int i = 1; i < threads_; ++i) workers_.emplace_back([this] { worker_loop(); });
+  struct alignas(64) Job {
+    const std::function<void(int64_t)>* fn = nullptr;
+    int64_t chunks = 0;
+    alignas(64) std::atomic<int64_t> next{0};  // next chunk number to hand out
+    alignas(64) std::atomic<int64_t> done{0};  // chunks finished
+    std::mutex error_mutex;
+    std::exception_ptr error;
+  };
+
+  // Every chunk on this thread, in order; the first exception is rethrown after all have run,
+  // as on the pool. The inside-a-chunk flag is left as it is: a single-chunk job may still use
+  // the pool inside (a kernel that calls sgemm), and a nested job is already flagged.
+  static void run_inline(int64_t chunks, const std::function<void(int64_t)>& fn) {
+    std::mutex error_mutex;
+    std::exception_ptr error;
+    for (int64_t c = 0; c < chunks; ++c) run_chunk(fn, c, error_mutex, error);
+    if (error) std::rethrow_exception(error);
   }
 
+  // Claims chunks of the current record until none are left. The caller, or a joined worker;
+  // neither is inside a chunk here (a nested call runs inline), so the flag goes back to false.
+  void claim_and_run() {
+    tl_inside_chunk = true;
+    for (;;) {
+      const int64_t c = job_.next.fetch_add(1, std::memory_order_relaxed);
+      if (c >= job_.chunks) break;
+      run_chunk(*job_.fn, c, job_.error_mutex, job_.error);
+      job_.done.fetch_add(1, std::memory_order_release);
+    }
+    tl_inside_chunk = false;
+  }
+
+  // Joins the open job if it is one this worker has not worked on; returns whether it did.
+  bool try_join(uint64_t& last_generation) {
+    uint64_t s = state_.load(std::memory_order_acquire);
+    while ((s & kOpen) && generation_of(s) != last_generation) {
+      if (state_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel, std::memory_order_acquire)) {
+        last_generation = generation_of(s);
+        claim_and_run();
+        state_.fetch_sub(1, std::memory_order_release);  // leave the record
+        return true;
+      }
+    }
+    return false;
+  }
+
+  bool joinable(uint64_t last_generation) const {
+    const uint64_t s = state_.load(std::memory_order_acquire);
+    return (s & kOpen) && generation_of(s) != last_generation;
+  }
+
+  void worker_loop() {
+    uint64_t last_generation = generation_of(state_.load(std::memory_order_acquire));
+    for (;;) {
+      if (try_join(last_generation)) continue;
+      bool woke = false;
+      for (int spin = 0; spin < kSpinsBeforeSleep; ++spin) {
+        TN_CPU_PAUSE();
+        if (joinable(last_generation)) {
+          woke = true;
+          break;
+        }
+      }
+      if (woke) continue;
+      std::unique_lock<std::mutex> lock(sleep_mutex_);
+      wake_.wait(lock, [&] { return stopping_ || joinable(last_generation); });
+      if (stopping_) return;
+    }
+  }
+
+  void start(int threads) {
+    const int n = std::max(1, std::min(threads, kMaxThreads));
+    {
+      std::lock_guard<std::mutex> lock(sleep_mutex_);
+      stopping_ = false;
+    }
+    for (int i = 1; i < n; ++i) workers_.emplace_back([this] { worker_loop(); });
+    threads_.store(n, std::memory_order_relaxed);
+  }
+
+  // Called with run_mutex_ held, so no job is open: workers are spinning, asleep, or leaving
+  // the last record.
   void stop() {
     {
       std::lock_guard<std::mutex> lock(sleep_mutex_);
@@ -90,60 +248,15 @@ class Pool {
     workers_.clear();
   }
 
-  // Claims and runs chunks of job `job` until none are left.
-  void work(uint64_t job) {
-    for (;;) {
-      uint64_t s = state_.load(std::memory_order_acquire);
-      int64_t chunk;
-      do {
-        if ((s >> 32) != job) return;
-        chunk = static_cast<int64_t>(s & 0xffffffffu);
-        if (chunk >= job_chunks_.load(std::memory_order_relaxed)) return;
-      } while (!state_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel));
-      tl_inside_chunk = true;
-      try {
-        (*job_fn_)(chunk);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(error_mutex_);
-        if (!error_) error_ = std::current_exception();
-      }
-      tl_inside_chunk = false;
-      completed_.fetch_add(1, std::memory_order_acq_rel);
-    }
-  }
-
-  void worker_loop() {
-    uint64_t seen = state_.load(std::memory_order_acquire) >> 32;
-    for (;;) {
-      uint64_t job = seen;
-      for (int spin = 0; spin < 4000 && job == seen; ++spin) {
-        TN_CPU_PAUSE();
-        job = state_.load(std::memory_order_acquire) >> 32;
-      }
-      if (job == seen) {
-        std::unique_lock<std::mutex> lock(sleep_mutex_);
-        wake_.wait(lock, [&] { return stopping_ || (state_.load(std::memory_order_acquire) >> 32) != seen; });
-        if (stopping_) return;
-        job = state_.load(std::memory_order_acquire) >> 32;
-      }
-      seen = job;
-      work(job);
-    }
-  }
-
-  int threads_ = 1;
+  std::atomic<int> threads_{1};
   std::vector<std::thread> workers_;
-  std::mutex run_mutex_;
-  std::mutex sleep_mutex_;
+  std::mutex run_mutex_;    // one job at a time; also held by resize
+  std::mutex sleep_mutex_;  // guards stopping_ and the sleepers' wake-up
   std::condition_variable wake_;
   bool stopping_ = false;
-  std::atomic<uint64_t> state_{0};
-  std::atomic<int64_t> completed_{0};
-  uint64_t job_id_ = 0;
-  const std::function<void(int64_t)>* job_fn_ = nullptr;
-  std::atomic<int64_t> job_chunks_{0};
-  std::mutex error_mutex_;
-  std::exception_ptr error_;
+  uint64_t generation_ = 0;  // written by the caller holding run_mutex_
+  alignas(64) std::atomic<uint64_t> state_{0};
+  Job job_;
 };
 
 Pool& pool() {
@@ -155,7 +268,10 @@ Pool& pool() {
 
 int num_threads() { return pool().threads(); }
 
-void set_num_threads(int n) { pool().resize(n < 1 ? default_threads() : n); }
+void set_num_threads(int n) {
+  TN_CHECK(n >= 1 && n <= kMaxThreads, "threads must be in [1, ", kMaxThreads, "] but is ", n);
+  pool().resize(n);
+}
 
 void parallel_chunks(int64_t chunks, const std::function<void(int64_t)>& fn) { pool().run(chunks, fn); }
 
