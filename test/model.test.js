@@ -287,6 +287,7 @@ describe('bad input gives a clear JS error before native code runs', () => {
       /Expected at least 2 elements in y but it has 1/);
     assert.throws(() => n.denseForward(new Float32Array(2), null, new Float32Array(3), new Float32Array(6), null, 1, 3, 2, 99, 0),
       /tensornode denseForward: unknown activation code 99/);
-    assert.throws(() => n.lossForwardBackward(0, false, null, new Float32Array(4), new Float32Array(4), 0, 4), /sizes must be positive/);
+    assert.throws(() => n.lossForwardBackward(0, false, null, new Float32Array(4), new Float32Array(4), 0, 4),
+      /tensornode lossForwardBackward: Expected a size \(an integer in \[1, 2\^40\]\) for rows but received a number \(0\)/);
   });
 });

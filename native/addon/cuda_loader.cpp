@@ -246,20 +246,16 @@ class Staged {
   void* dev_ = nullptr;
 };
 
-int activation_code(const Napi::CallbackInfo& info, size_t i) {
-  const int64_t code = int_arg(info, i, "activation");
-  TN_CHECK(code >= 0 && code < 13, "unknown activation code ", code);
-  return int(code);
-}
+int activation_code(const Napi::CallbackInfo& info, size_t i) { return int(activation_arg(info, i)); }
 
 // denseForward(y, z|null, x, kernel, bias|null, batch, inDim, outDim, activation, alpha)
 Napi::Value OpsDenseForward(const Napi::CallbackInfo& info) {
-  const int64_t batch = int_arg(info, 5, "batch"), in = int_arg(info, 6, "inDim"), out = int_arg(info, 7, "outDim");
-  TN_CHECK(batch > 0 && in > 0 && out > 0, "dense: sizes must be positive");
-  Staged y(f32_arg(info, 0, "y", batch * out), batch * out);
-  Staged z(f32_arg(info, 1, "z", batch * out, true), batch * out);
-  Staged x(f32_arg(info, 2, "x", batch * in), batch * in);
-  Staged kernel(f32_arg(info, 3, "kernel", in * out), in * out);
+  const DenseSizes d = dense_sizes(info, 5);
+  const int64_t batch = d.batch, in = d.in, out = d.out;
+  Staged y(f32_arg(info, 0, "y", d.out_elements), d.out_elements);
+  Staged z(f32_arg(info, 1, "z", d.out_elements, true), d.out_elements);
+  Staged x(f32_arg(info, 2, "x", d.in_elements), d.in_elements);
+  Staged kernel(f32_arg(info, 3, "kernel", d.kernel_elements), d.kernel_elements);
   Staged bias(f32_arg(info, 4, "bias", out, true), out);
   check(api().dense_forward(y.f(), z.f(), x.f(), kernel.f(), bias.f(), batch, in, out, activation_code(info, 8),
                             float(number_arg(info, 9, "alpha"))));
@@ -271,17 +267,17 @@ Napi::Value OpsDenseForward(const Napi::CallbackInfo& info) {
 // denseBackward(dx|null, dkernel, dbias|null, dzScratch|null, dy, x, kernel, z|null, y, batch, inDim, outDim,
 //               activation, alpha, dyIsPreActivation)
 Napi::Value OpsDenseBackward(const Napi::CallbackInfo& info) {
-  const int64_t batch = int_arg(info, 9, "batch"), in = int_arg(info, 10, "inDim"), out = int_arg(info, 11, "outDim");
-  TN_CHECK(batch > 0 && in > 0 && out > 0, "dense: sizes must be positive");
-  Staged dx(f32_arg(info, 0, "dx", batch * in, true), batch * in);
-  Staged dkernel(f32_arg(info, 1, "dkernel", in * out), in * out);
+  const DenseSizes d = dense_sizes(info, 9);
+  const int64_t batch = d.batch, in = d.in, out = d.out;
+  Staged dx(f32_arg(info, 0, "dx", d.in_elements, true), d.in_elements);
+  Staged dkernel(f32_arg(info, 1, "dkernel", d.kernel_elements), d.kernel_elements);
   Staged dbias(f32_arg(info, 2, "dbias", out, true), out);
-  Staged dz(f32_arg(info, 3, "dzScratch", batch * out, true), batch * out);
-  Staged dy(f32_arg(info, 4, "dy", batch * out), batch * out);
-  Staged x(f32_arg(info, 5, "x", batch * in), batch * in);
-  Staged kernel(f32_arg(info, 6, "kernel", in * out), in * out);
-  Staged z(f32_arg(info, 7, "z", batch * out, true), batch * out);
-  Staged y(f32_arg(info, 8, "y", batch * out), batch * out);
+  Staged dz(f32_arg(info, 3, "dzScratch", d.out_elements, true), d.out_elements);
+  Staged dy(f32_arg(info, 4, "dy", d.out_elements), d.out_elements);
+  Staged x(f32_arg(info, 5, "x", d.in_elements), d.in_elements);
+  Staged kernel(f32_arg(info, 6, "kernel", d.kernel_elements), d.kernel_elements);
+  Staged z(f32_arg(info, 7, "z", d.out_elements, true), d.out_elements);
+  Staged y(f32_arg(info, 8, "y", d.out_elements), d.out_elements);
   check(api().dense_backward(dx.f(), dkernel.f(), dbias.f(), dz.f(), dy.f(), x.f(), kernel.f(), z.f(), y.f(), batch, in,
                              out, activation_code(info, 12), float(number_arg(info, 13, "alpha")),
                              bool_arg(info, 14, "dyIsPreActivation") ? 1 : 0));
@@ -294,10 +290,10 @@ Napi::Value OpsDenseBackward(const Napi::CallbackInfo& info) {
 
 // activationForward(y, x, rows, cols, activation, alpha)
 Napi::Value OpsActivationForward(const Napi::CallbackInfo& info) {
-  const int64_t rows = int_arg(info, 2, "rows"), cols = int_arg(info, 3, "cols");
-  TN_CHECK(rows >= 0 && cols >= 0, "negative size");
-  Staged y(f32_arg(info, 0, "y", rows * cols), rows * cols);
-  Staged x(f32_arg(info, 1, "x", rows * cols), rows * cols);
+  const int64_t rows = size_arg(info, 2, "rows"), cols = size_arg(info, 3, "cols");
+  const int64_t n = elements({{"rows", rows}, {"cols", cols}});
+  Staged y(f32_arg(info, 0, "y", n), n);
+  Staged x(f32_arg(info, 1, "x", n), n);
   check(api().activation_forward(activation_code(info, 4), float(number_arg(info, 5, "alpha")), y.f(), x.f(), rows, cols));
   y.download();
   return info.Env().Undefined();
@@ -305,9 +301,8 @@ Napi::Value OpsActivationForward(const Napi::CallbackInfo& info) {
 
 // activationBackward(dx, dy, x|null, y|null, rows, cols, activation, alpha)
 Napi::Value OpsActivationBackward(const Napi::CallbackInfo& info) {
-  const int64_t rows = int_arg(info, 4, "rows"), cols = int_arg(info, 5, "cols");
-  TN_CHECK(rows >= 0 && cols >= 0, "negative size");
-  const int64_t n = rows * cols;
+  const int64_t rows = size_arg(info, 4, "rows"), cols = size_arg(info, 5, "cols");
+  const int64_t n = elements({{"rows", rows}, {"cols", cols}});
   Staged dx(f32_arg(info, 0, "dx", n), n);
   Staged dy(f32_arg(info, 1, "dy", n), n);
   Staged x(f32_arg(info, 2, "x", n, true), n);
@@ -320,8 +315,9 @@ Napi::Value OpsActivationBackward(const Napi::CallbackInfo& info) {
 
 // biasAdd(y, bias, rows, cols)
 Napi::Value OpsBiasAdd(const Napi::CallbackInfo& info) {
-  const int64_t rows = int_arg(info, 2, "rows"), cols = int_arg(info, 3, "cols");
-  Staged y(f32_arg(info, 0, "y", rows * cols), rows * cols);
+  const int64_t rows = size_arg(info, 2, "rows"), cols = size_arg(info, 3, "cols");
+  const int64_t n = elements({{"rows", rows}, {"cols", cols}});
+  Staged y(f32_arg(info, 0, "y", n), n);
   Staged bias(f32_arg(info, 1, "bias", cols), cols);
   check(api().bias_add(y.f(), bias.f(), rows, cols));
   y.download();
@@ -330,9 +326,10 @@ Napi::Value OpsBiasAdd(const Napi::CallbackInfo& info) {
 
 // biasBackward(dbias, dy, rows, cols)
 Napi::Value OpsBiasBackward(const Napi::CallbackInfo& info) {
-  const int64_t rows = int_arg(info, 2, "rows"), cols = int_arg(info, 3, "cols");
+  const int64_t rows = size_arg(info, 2, "rows"), cols = size_arg(info, 3, "cols");
+  const int64_t n = elements({{"rows", rows}, {"cols", cols}});
   Staged dbias(f32_arg(info, 0, "dbias", cols), cols);
-  Staged dy(f32_arg(info, 1, "dy", rows * cols), rows * cols);
+  Staged dy(f32_arg(info, 1, "dy", n), n);
   check(api().bias_backward(dbias.f(), dy.f(), rows, cols));
   dbias.download();
   return info.Env().Undefined();
@@ -340,12 +337,12 @@ Napi::Value OpsBiasBackward(const Napi::CallbackInfo& info) {
 
 // dropoutForward(y, mask, x, n, rate, seed)
 Napi::Value OpsDropoutForward(const Napi::CallbackInfo& info) {
-  const int64_t n = int_arg(info, 3, "n");
+  const int64_t n = size_arg(info, 3, "n");
+  const DropoutArgs a = dropout_args(info, 4);
   Staged y(f32_arg(info, 0, "y", n), n);
   Staged mask(f32_arg(info, 1, "mask", n), n);
   Staged x(f32_arg(info, 2, "x", n), n);
-  check(api().dropout_forward(y.f(), mask.f(), x.f(), n, float(number_arg(info, 4, "rate")),
-                              uint32_t(int_arg(info, 5, "seed"))));
+  check(api().dropout_forward(y.f(), mask.f(), x.f(), n, a.rate, a.seed));
   y.download();
   mask.download();
   return info.Env().Undefined();
@@ -353,7 +350,7 @@ Napi::Value OpsDropoutForward(const Napi::CallbackInfo& info) {
 
 // multiply(out, a, b, n)
 Napi::Value OpsMultiply(const Napi::CallbackInfo& info) {
-  const int64_t n = int_arg(info, 3, "n");
+  const int64_t n = size_arg(info, 3, "n");
   Staged out(f32_arg(info, 0, "out", n), n);
   Staged a(f32_arg(info, 1, "a", n), n);
   Staged b(f32_arg(info, 2, "b", n), n);
@@ -385,19 +382,15 @@ tn_cuda_metrics with_metrics(int64_t cols, Fn&& fn) {
 
 // lossForwardBackward(loss, fromLogits, grad|null, input, target, rows, cols) -> batch-mean loss
 Napi::Value OpsLossForwardBackward(const Napi::CallbackInfo& info) {
-  const int64_t code = int_arg(info, 0, "loss");
-  TN_CHECK(code >= 0 && code < 5, "unknown loss code ", code);
-  const int64_t rows = int_arg(info, 5, "rows"), cols = int_arg(info, 6, "cols");
-  TN_CHECK(rows > 0 && cols > 0, "loss: sizes must be positive");
-  const bool sparse = code == 4;
-  const bool logits = bool_arg(info, 1, "fromLogits");
-  Staged grad(f32_arg(info, 2, "grad", rows * cols, true), rows * cols);
-  Staged input(f32_arg(info, 3, "input", rows * cols), rows * cols);
-  Staged target(sparse ? nullptr : f32_arg(info, 4, "target", rows * cols), rows * cols);
-  Staged labels(sparse ? i32_arg(info, 4, "target", rows) : nullptr, rows, sizeof(int32_t));
+  const LossArgs a = loss_args(info);
+  const int64_t rows = a.rows, cols = a.cols, n = rows * cols;  // checked by loss_args
+  Staged grad(a.grad, n);
+  Staged input(a.input, n);
+  Staged target(a.target, n);
+  Staged labels(a.labels, rows, sizeof(int32_t));
   const tn_cuda_metrics m = with_metrics(cols, [&](tn_cuda_metrics* dev) {
-    check(api().loss_forward_backward(int(code), logits ? 1 : 0, grad.f(), input.f(), target.f(), labels.i(), rows, cols,
-                                      dev));
+    check(api().loss_forward_backward(int(a.loss), a.from_logits ? 1 : 0, grad.f(), input.f(), target.f(), labels.i(), rows,
+                                      cols, dev));
   });
   grad.download();
   return Napi::Number::New(info.Env(), m.loss_sum);
@@ -405,17 +398,13 @@ Napi::Value OpsLossForwardBackward(const Napi::CallbackInfo& info) {
 
 // accuracyCount(kind, fromLogits, pred, target, rows, cols) -> number of correct predictions
 Napi::Value OpsAccuracyCount(const Napi::CallbackInfo& info) {
-  const int64_t code = int_arg(info, 0, "kind");
-  TN_CHECK(code >= 0 && code < 3, "unknown accuracy code ", code);
-  const int64_t rows = int_arg(info, 4, "rows"), cols = int_arg(info, 5, "cols");
-  TN_CHECK(rows > 0 && cols > 0, "accuracy: sizes must be positive");
-  const bool sparse = code == 2;
-  const bool logits = bool_arg(info, 1, "fromLogits");
-  Staged pred(f32_arg(info, 2, "pred", rows * cols), rows * cols);
-  Staged target(sparse ? nullptr : f32_arg(info, 3, "target", rows * cols), rows * cols);
-  Staged labels(sparse ? i32_arg(info, 3, "target", rows) : nullptr, rows, sizeof(int32_t));
+  const AccuracyArgs a = accuracy_args(info);
+  const int64_t rows = a.rows, cols = a.cols, n = rows * cols;  // checked by accuracy_args
+  Staged pred(a.pred, n);
+  Staged target(a.target, n);
+  Staged labels(a.labels, rows, sizeof(int32_t));
   const tn_cuda_metrics m = with_metrics(cols, [&](tn_cuda_metrics* dev) {
-    check(api().accuracy_count(int(code), logits ? 1 : 0, pred.f(), target.f(), labels.i(), rows, cols, dev));
+    check(api().accuracy_count(int(a.kind), a.from_logits ? 1 : 0, pred.f(), target.f(), labels.i(), rows, cols, dev));
   });
   return Napi::Number::New(info.Env(), double(m.correct));
 }
@@ -457,34 +446,35 @@ Napi::Value OpsOptimizerUpdate(const Napi::CallbackInfo& info) {
 
 // ---- ABI 2 mirrors: the cuDNN slice. Dims arrays are those of the CPU glue (glue_conv.cpp). ----
 
-// dims: [batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, dilH, dilW, padTop, padLeft]
-tn_cuda_conv2d_params cuda_conv_dims(const Napi::CallbackInfo& info, size_t i) {
-  const int32_t* d = i32_arg(info, i, "dims", 15);
-  return tn_cuda_conv2d_params{d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14]};
+// The CPU glue's dims, validated and size-checked by the same parsers (conv_sizes, pool_sizes).
+tn_cuda_conv2d_params cuda_conv_params(const cpu::Conv2dParams& p) {
+  return tn_cuda_conv2d_params{p.batch, p.in_h, p.in_w, p.in_c, p.out_h, p.out_w, p.out_c, p.k_h,
+                               p.k_w,   p.stride_h, p.stride_w, p.dil_h, p.dil_w, p.pad_top, p.pad_left};
 }
-// dims: [batch, inH, inW, channels, outH, outW, poolH, poolW, strideH, strideW, padTop, padLeft]
-tn_cuda_pool2d_params cuda_pool_dims(const Napi::CallbackInfo& info, size_t i) {
-  const int32_t* d = i32_arg(info, i, "dims", 12);
-  return tn_cuda_pool2d_params{d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11]};
+tn_cuda_pool2d_params cuda_pool_params(const cpu::Pool2dParams& p) {
+  return tn_cuda_pool2d_params{p.batch, p.in_h, p.in_w, p.channels, p.out_h, p.out_w,
+                               p.pool_h, p.pool_w, p.stride_h, p.stride_w, p.pad_top, p.pad_left};
 }
 
 // rnn params from the ten sizes of the CPU glue starting at i (cell, batch, time, inDim, units, activation,
 // recurrentActivation, goBackwards, returnSequences, zeroOutputForMask), then hasMask, hasDropout.
-tn_cuda_rnn_params cuda_rnn_params(const Napi::CallbackInfo& info, size_t i) {
+// Also returns the checked buffer lengths (rnn_sizes, the CPU glue's parser).
+tn_cuda_rnn_params cuda_rnn_params(const Napi::CallbackInfo& info, size_t i, RnnSizes* sizes = nullptr) {
+  const RnnSizes s = rnn_sizes(info, i);
   tn_cuda_rnn_params p{};
-  p.cell = int(int_arg(info, i, "cell"));
-  p.batch = int_arg(info, i + 1, "batch");
-  p.time = int_arg(info, i + 2, "time");
-  p.in_dim = int_arg(info, i + 3, "inDim");
-  p.units = int_arg(info, i + 4, "units");
-  p.act = int(int_arg(info, i + 5, "activation"));
-  p.rec_act = int(int_arg(info, i + 6, "recurrentActivation"));
-  p.go_backwards = bool_arg(info, i + 7, "goBackwards") ? 1 : 0;
-  p.return_sequences = bool_arg(info, i + 8, "returnSequences") ? 1 : 0;
-  p.zero_output_for_mask = bool_arg(info, i + 9, "zeroOutputForMask") ? 1 : 0;
+  p.cell = int(s.p.cell);
+  p.batch = s.p.batch;
+  p.time = s.p.time;
+  p.in_dim = s.p.in_dim;
+  p.units = s.p.units;
+  p.act = int(s.p.act);
+  p.rec_act = int(s.p.rec_act);
+  p.go_backwards = s.p.go_backwards ? 1 : 0;
+  p.return_sequences = s.p.return_sequences ? 1 : 0;
+  p.zero_output_for_mask = s.p.zero_output_for_mask ? 1 : 0;
   if (info.Length() > i + 10) p.has_mask = bool_arg(info, i + 10, "hasMask") ? 1 : 0;
   if (info.Length() > i + 11) p.has_dropout = bool_arg(info, i + 11, "hasDropout") ? 1 : 0;
-  TN_CHECK(p.batch > 0 && p.time > 0 && p.in_dim > 0 && p.units > 0, "rnn: sizes must be positive");
+  if (sizes) *sizes = s;
   return p;
 }
 
@@ -495,15 +485,15 @@ Napi::Value supports_result(const Napi::Env& env, tn_cuda_status st) {
 
 // supportsConv2d(dims) / supportsMaxPool2d(dims) / supportsAvgPool2d(dims) -> null, or why not (a string)
 Napi::Value OpsSupportsConv2d(const Napi::CallbackInfo& info) {
-  const tn_cuda_conv2d_params p = cuda_conv_dims(info, 0);
+  const tn_cuda_conv2d_params p = cuda_conv_params(conv_sizes(info, 0).p);
   return supports_result(info.Env(), api().supports(TN_CUDA_OP_CONV2D, &p));
 }
 Napi::Value OpsSupportsMaxPool2d(const Napi::CallbackInfo& info) {
-  const tn_cuda_pool2d_params p = cuda_pool_dims(info, 0);
+  const tn_cuda_pool2d_params p = cuda_pool_params(pool_sizes(info, 0).p);
   return supports_result(info.Env(), api().supports(TN_CUDA_OP_MAXPOOL2D, &p));
 }
 Napi::Value OpsSupportsAvgPool2d(const Napi::CallbackInfo& info) {
-  const tn_cuda_pool2d_params p = cuda_pool_dims(info, 0);
+  const tn_cuda_pool2d_params p = cuda_pool_params(pool_sizes(info, 0).p);
   return supports_result(info.Env(), api().supports(TN_CUDA_OP_AVGPOOL2D, &p));
 }
 // supportsRnn(cell, batch, time, inDim, units, activation, recurrentActivation, goBackwards, returnSequences,
@@ -515,9 +505,9 @@ Napi::Value OpsSupportsRnn(const Napi::CallbackInfo& info) {
 
 // conv2dForward(y, x, kernel, dims): no bias / activation (the CPU glue's conv2dForward with those off).
 Napi::Value OpsConv2dForward(const Napi::CallbackInfo& info) {
-  const tn_cuda_conv2d_params p = cuda_conv_dims(info, 3);
-  const int64_t nx = p.batch * p.in_h * p.in_w * p.in_c, ny = p.batch * p.out_h * p.out_w * p.out_c,
-                nk = p.k_h * p.k_w * p.in_c * p.out_c;
+  const ConvSizes s = conv_sizes(info, 3);
+  const tn_cuda_conv2d_params p = cuda_conv_params(s.p);
+  const int64_t nx = s.in_elements, ny = s.out_elements, nk = s.kernel_elements;
   Staged y(f32_arg(info, 0, "y", ny), ny);
   Staged x(f32_arg(info, 1, "x", nx), nx);
   Staged kernel(f32_arg(info, 2, "kernel", nk), nk);
@@ -528,9 +518,9 @@ Napi::Value OpsConv2dForward(const Napi::CallbackInfo& info) {
 
 // conv2dBackward(dx|null, dkernel, dy, x, kernel, dims)
 Napi::Value OpsConv2dBackward(const Napi::CallbackInfo& info) {
-  const tn_cuda_conv2d_params p = cuda_conv_dims(info, 5);
-  const int64_t nx = p.batch * p.in_h * p.in_w * p.in_c, ny = p.batch * p.out_h * p.out_w * p.out_c,
-                nk = p.k_h * p.k_w * p.in_c * p.out_c;
+  const ConvSizes s = conv_sizes(info, 5);
+  const tn_cuda_conv2d_params p = cuda_conv_params(s.p);
+  const int64_t nx = s.in_elements, ny = s.out_elements, nk = s.kernel_elements;
   Staged dx(f32_arg(info, 0, "dx", nx, true), nx);
   Staged dkernel(f32_arg(info, 1, "dkernel", nk), nk);
   Staged dy(f32_arg(info, 2, "dy", ny), ny);
@@ -545,8 +535,9 @@ Napi::Value OpsConv2dBackward(const Napi::CallbackInfo& info) {
 // maxPool2dForward(y, x, dims) / avgPool2dForward(y, x, dims)
 template <bool Max>
 Napi::Value OpsPool2dForward(const Napi::CallbackInfo& info) {
-  const tn_cuda_pool2d_params p = cuda_pool_dims(info, 2);
-  const int64_t nx = p.batch * p.in_h * p.in_w * p.channels, ny = p.batch * p.out_h * p.out_w * p.channels;
+  const PoolSizes s = pool_sizes(info, 2);
+  const tn_cuda_pool2d_params p = cuda_pool_params(s.p);
+  const int64_t nx = s.in_elements, ny = s.out_elements;
   Staged y(f32_arg(info, 0, "y", ny), ny);
   Staged x(f32_arg(info, 1, "x", nx), nx);
   check(Max ? api().maxpool2d_forward(&p, y.f(), x.f()) : api().avgpool2d_forward(&p, y.f(), x.f()));
@@ -557,8 +548,9 @@ Napi::Value OpsPool2dForward(const Napi::CallbackInfo& info) {
 // maxPool2dBackward(dx, dy, x, y, dims) / avgPool2dBackward(dx, dy, x, y, dims): cuDNN takes x and y.
 template <bool Max>
 Napi::Value OpsPool2dBackward(const Napi::CallbackInfo& info) {
-  const tn_cuda_pool2d_params p = cuda_pool_dims(info, 4);
-  const int64_t nx = p.batch * p.in_h * p.in_w * p.channels, ny = p.batch * p.out_h * p.out_w * p.channels;
+  const PoolSizes s = pool_sizes(info, 4);
+  const tn_cuda_pool2d_params p = cuda_pool_params(s.p);
+  const int64_t nx = s.in_elements, ny = s.out_elements;
   Staged dx(f32_arg(info, 0, "dx", nx), nx);
   Staged dy(f32_arg(info, 1, "dy", ny), ny);
   Staged x(f32_arg(info, 2, "x", nx), nx);
@@ -571,9 +563,8 @@ Napi::Value OpsPool2dBackward(const Napi::CallbackInfo& info) {
 
 // batchNormForward / batchNormBackward: the CPU glue's signatures.
 Napi::Value OpsBatchNormForward(const Napi::CallbackInfo& info) {
-  const int64_t outer = int_arg(info, 8, "outer"), C = int_arg(info, 9, "channels"), inner = int_arg(info, 10, "inner");
-  TN_CHECK(outer > 0 && C > 0 && inner > 0, "batchnorm: sizes must be positive");
-  const int64_t n = outer * C * inner;
+  const BatchNormSizes s = batchnorm_sizes(info, 8);
+  const int64_t outer = s.outer, C = s.channels, inner = s.inner, n = s.elements;
   Staged y(f32_arg(info, 0, "y", n), n);
   Staged mean(f32_arg(info, 1, "mean", C), C);
   Staged invstd(f32_arg(info, 2, "invstd", C), C);
@@ -590,9 +581,8 @@ Napi::Value OpsBatchNormForward(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value OpsBatchNormBackward(const Napi::CallbackInfo& info) {
-  const int64_t outer = int_arg(info, 8, "outer"), C = int_arg(info, 9, "channels"), inner = int_arg(info, 10, "inner");
-  TN_CHECK(outer > 0 && C > 0 && inner > 0, "batchnorm: sizes must be positive");
-  const int64_t n = outer * C * inner;
+  const BatchNormSizes s = batchnorm_sizes(info, 8);
+  const int64_t outer = s.outer, C = s.channels, inner = s.inner, n = s.elements;
   Staged dx(f32_arg(info, 0, "dx", n, true), n);
   Staged dgamma(f32_arg(info, 1, "dgamma", C, true), C);
   Staged dbeta(f32_arg(info, 2, "dbeta", C, true), C);
@@ -612,20 +602,18 @@ Napi::Value OpsBatchNormBackward(const Napi::CallbackInfo& info) {
 //                    returnSequences, zeroOutputForMask)
 // Forward (training) then backward on one device reserve, which cannot outlive a host-array call.
 Napi::Value OpsRnnForwardBackward(const Napi::CallbackInfo& info) {
-  const tn_cuda_rnn_params p = cuda_rnn_params(info, 10);
-  const int64_t B = p.batch, T = p.time, F = p.in_dim, U = p.units;
-  const int64_t G = p.cell == 0 ? 1 : p.cell == 1 ? 4 : 3, GU = G * U, nb = p.cell == 2 ? 2 * GU : GU;
-  const int64_t ny = p.return_sequences ? B * T * U : B * U;
-  Staged y(f32_arg(info, 0, "y", ny), ny);
-  Staged dx(f32_arg(info, 1, "dx", B * T * F, true), B * T * F);
-  Staged dkernel(f32_arg(info, 2, "dkernel", F * GU), F * GU);
-  Staged drec(f32_arg(info, 3, "drecurrent", U * GU), U * GU);
-  Staged dbias(f32_arg(info, 4, "dbias", nb, true), nb);
-  Staged dy(f32_arg(info, 5, "dy", ny), ny);
-  Staged x(f32_arg(info, 6, "x", B * T * F), B * T * F);
-  Staged kernel(f32_arg(info, 7, "kernel", F * GU), F * GU);
-  Staged rec(f32_arg(info, 8, "recurrent", U * GU), U * GU);
-  Staged bias(f32_arg(info, 9, "bias", nb, true), nb);
+  RnnSizes s;
+  const tn_cuda_rnn_params p = cuda_rnn_params(info, 10, &s);
+  Staged y(f32_arg(info, 0, "y", s.y), s.y);
+  Staged dx(f32_arg(info, 1, "dx", s.x, true), s.x);
+  Staged dkernel(f32_arg(info, 2, "dkernel", s.kernel), s.kernel);
+  Staged drec(f32_arg(info, 3, "drecurrent", s.recurrent), s.recurrent);
+  Staged dbias(f32_arg(info, 4, "dbias", s.bias, true), s.bias);
+  Staged dy(f32_arg(info, 5, "dy", s.y), s.y);
+  Staged x(f32_arg(info, 6, "x", s.x), s.x);
+  Staged kernel(f32_arg(info, 7, "kernel", s.kernel), s.kernel);
+  Staged rec(f32_arg(info, 8, "recurrent", s.recurrent), s.recurrent);
+  Staged bias(f32_arg(info, 9, "bias", s.bias, true), s.bias);
   size_t reserve_bytes = 0;
   check(api().rnn_reserve_bytes(&p, &reserve_bytes));
   void* reserve = nullptr;
@@ -644,10 +632,10 @@ Napi::Value OpsRnnForwardBackward(const Napi::CallbackInfo& info) {
 
 // embeddingForward(y, table, indices, n, vocab, dim) -> -1 or the first bad position (as the CPU glue)
 Napi::Value OpsEmbeddingForward(const Napi::CallbackInfo& info) {
-  const int64_t n = int_arg(info, 3, "n"), vocab = int_arg(info, 4, "vocab"), dim = int_arg(info, 5, "dim");
-  TN_CHECK(n >= 0 && vocab > 0 && dim > 0, "embedding: bad sizes");
-  Staged y(f32_arg(info, 0, "y", n * dim), n * dim);
-  Staged table(f32_arg(info, 1, "table", vocab * dim), vocab * dim);
+  const EmbeddingSizes s = embedding_sizes(info, 3, -1);
+  const int64_t n = s.n, vocab = s.vocab, dim = s.dim;
+  Staged y(f32_arg(info, 0, "y", s.rows), s.rows);
+  Staged table(f32_arg(info, 1, "table", s.table), s.table);
   Staged idx(i32_arg(info, 2, "indices", n), n, sizeof(int32_t));
   int64_t bad_host = -1;
   Staged bad(&bad_host, 1, sizeof(int64_t));
@@ -659,11 +647,10 @@ Napi::Value OpsEmbeddingForward(const Napi::CallbackInfo& info) {
 
 // embeddingBackward(dtable, dy, indices, prevIndices|null, n, prevN, vocab, dim)
 Napi::Value OpsEmbeddingBackward(const Napi::CallbackInfo& info) {
-  const int64_t n = int_arg(info, 4, "n"), prev_n = int_arg(info, 5, "prevN");
-  const int64_t vocab = int_arg(info, 6, "vocab"), dim = int_arg(info, 7, "dim");
-  TN_CHECK(n >= 0 && prev_n >= 0 && vocab > 0 && dim > 0, "embedding: bad sizes");
-  Staged dtable(f32_arg(info, 0, "dtable", vocab * dim), vocab * dim);
-  Staged dy(f32_arg(info, 1, "dy", n * dim), n * dim);
+  const EmbeddingSizes s = embedding_sizes(info, 4, 5);
+  const int64_t n = s.n, prev_n = s.prev_n, vocab = s.vocab, dim = s.dim;
+  Staged dtable(f32_arg(info, 0, "dtable", s.table), s.table);
+  Staged dy(f32_arg(info, 1, "dy", s.rows), s.rows);
   Staged idx(i32_arg(info, 2, "indices", n), n, sizeof(int32_t));
   Staged prev(i32_arg(info, 3, "prevIndices", prev_n, true), prev_n, sizeof(int32_t));
   check(api().embedding_backward(dtable.f(), dy.f(), idx.i(), n, prev.i(), prev_n, vocab, dim));

@@ -16,35 +16,58 @@ namespace {
 
 using cpu::Activation;
 
+}  // namespace
+
 // dims: [batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, dilH, dilW, padTop, padLeft]
-cpu::Conv2dParams conv_dims(const Napi::CallbackInfo& info, size_t i) {
+ConvSizes conv_sizes(const Napi::CallbackInfo& info, size_t i) {
   const int32_t* d = i32_arg(info, i, "dims", 15);
-  cpu::Conv2dParams p{d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14]};
-  cpu::conv2d_check(p);
-  return p;
+  ConvSizes s;
+  s.p = cpu::Conv2dParams{d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14]};
+  const cpu::Conv2dParams& p = s.p;
+  s.in_elements = elements({{"batch", p.batch}, {"inH", p.in_h}, {"inW", p.in_w}, {"inC", p.in_c}});
+  s.out_elements = elements({{"batch", p.batch}, {"outH", p.out_h}, {"outW", p.out_w}, {"outC", p.out_c}});
+  s.kernel_elements = elements({{"kH", p.k_h}, {"kW", p.k_w}, {"inC", p.in_c}, {"outC", p.out_c}});
+  cpu::conv2d_check(p);  // positive sizes, a geometry that fits (its arithmetic needs the checks above)
+  return s;
 }
 
 // dims: [batch, inH, inW, channels, outH, outW, poolH, poolW, strideH, strideW, padTop, padLeft]
-cpu::Pool2dParams pool_dims(const Napi::CallbackInfo& info, size_t i) {
+PoolSizes pool_sizes(const Napi::CallbackInfo& info, size_t i) {
   const int32_t* d = i32_arg(info, i, "dims", 12);
-  cpu::Pool2dParams p{d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11]};
+  PoolSizes s;
+  s.p = cpu::Pool2dParams{d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11]};
+  const cpu::Pool2dParams& p = s.p;
+  s.in_elements = elements({{"batch", p.batch}, {"inH", p.in_h}, {"inW", p.in_w}, {"channels", p.channels}});
+  s.out_elements = elements({{"batch", p.batch}, {"outH", p.out_h}, {"outW", p.out_w}, {"channels", p.channels}});
   cpu::pool2d_check(p);
-  return p;
+  // argmax holds positions inside one image as int32.
+  TN_CHECK(s.in_elements / p.batch <= INT32_MAX, "pool2d: an image of ", s.in_elements / p.batch, " elements is too large");
+  return s;
 }
 
-int64_t conv_in_size(const cpu::Conv2dParams& p) { return p.batch * p.in_h * p.in_w * p.in_c; }
-int64_t conv_out_size(const cpu::Conv2dParams& p) { return p.batch * p.out_h * p.out_w * p.out_c; }
+// The sizes batch-norm ops take at arguments i..i+2 (outer, channels, inner, all >= 1).
+BatchNormSizes batchnorm_sizes(const Napi::CallbackInfo& info, size_t i) {
+  BatchNormSizes s;
+  s.outer = size_arg(info, i, "outer", 1);
+  s.channels = size_arg(info, i + 1, "channels", 1);
+  s.inner = size_arg(info, i + 2, "inner", 1);
+  s.elements = elements({{"outer", s.outer}, {"channels", s.channels}, {"inner", s.inner}});
+  return s;
+}
+
+namespace {
 
 // conv2dForward(y, z|null, x, kernel, bias|null, dims, activation, alpha)
 //   z = conv(x, kernel) + bias (B, OH, OW, Cout) — kept for backward when the activation needs it
 //   y = act(z)                 (B, OH, OW, Cout); with z null, y holds z and act runs in place.
 Napi::Value Conv2dForward(const Napi::CallbackInfo& info) {
-  const cpu::Conv2dParams p = conv_dims(info, 5);
-  const int64_t n_out = conv_out_size(p);
+  const ConvSizes s = conv_sizes(info, 5);
+  const cpu::Conv2dParams& p = s.p;
+  const int64_t n_out = s.out_elements;
   float* y = f32_arg(info, 0, "y", n_out);
   float* z = f32_arg(info, 1, "z", n_out, true);
-  const float* x = f32_arg(info, 2, "x", conv_in_size(p));
-  const float* kernel = f32_arg(info, 3, "kernel", p.k() * p.out_c);
+  const float* x = f32_arg(info, 2, "x", s.in_elements);
+  const float* kernel = f32_arg(info, 3, "kernel", s.kernel_elements);
   const float* bias = f32_arg(info, 4, "bias", p.out_c, true);
   const Activation act = activation_arg(info, 6);
   const float alpha = float(number_arg(info, 7, "alpha"));
@@ -61,15 +84,16 @@ Napi::Value Conv2dForward(const Napi::CallbackInfo& info) {
 //   dz = dy * act'(z) (or dy itself when linear / dyIsPreActivation)
 //   dkernel (KH, KW, Cin, Cout), dbias (Cout), dx (B, H, W, Cin): WRITTEN; dx skipped when null.
 Napi::Value Conv2dBackward(const Napi::CallbackInfo& info) {
-  const cpu::Conv2dParams p = conv_dims(info, 9);
-  const int64_t n_out = conv_out_size(p), rows = n_out / p.out_c;
-  float* dx = f32_arg(info, 0, "dx", conv_in_size(p), true);
-  float* dkernel = f32_arg(info, 1, "dkernel", p.k() * p.out_c);
+  const ConvSizes s = conv_sizes(info, 9);
+  const cpu::Conv2dParams& p = s.p;
+  const int64_t n_out = s.out_elements, rows = n_out / p.out_c;
+  float* dx = f32_arg(info, 0, "dx", s.in_elements, true);
+  float* dkernel = f32_arg(info, 1, "dkernel", s.kernel_elements);
   float* dbias = f32_arg(info, 2, "dbias", p.out_c, true);
   float* dz_scratch = f32_arg(info, 3, "dzScratch", n_out, true);
   const float* dy = f32_arg(info, 4, "dy", n_out);
-  const float* x = f32_arg(info, 5, "x", conv_in_size(p));
-  const float* kernel = f32_arg(info, 6, "kernel", p.k() * p.out_c);
+  const float* x = f32_arg(info, 5, "x", s.in_elements);
+  const float* kernel = f32_arg(info, 6, "kernel", s.kernel_elements);
   const float* z = f32_arg(info, 7, "z", n_out, true);
   const float* y = f32_arg(info, 8, "y", n_out);
   const Activation act = activation_arg(info, 10);
@@ -88,51 +112,47 @@ Napi::Value Conv2dBackward(const Napi::CallbackInfo& info) {
 
 // conv2dForwardReference(y, x, kernel, dims): the direct loop (tests, benchmarks).
 Napi::Value Conv2dForwardReference(const Napi::CallbackInfo& info) {
-  const cpu::Conv2dParams p = conv_dims(info, 3);
-  cpu::conv2d_forward_reference(p, f32_arg(info, 0, "y", conv_out_size(p)), f32_arg(info, 1, "x", conv_in_size(p)),
-                                f32_arg(info, 2, "kernel", p.k() * p.out_c));
+  const ConvSizes s = conv_sizes(info, 3);
+  cpu::conv2d_forward_reference(s.p, f32_arg(info, 0, "y", s.out_elements), f32_arg(info, 1, "x", s.in_elements),
+                                f32_arg(info, 2, "kernel", s.kernel_elements));
   return info.Env().Undefined();
 }
 
-int64_t pool_in_size(const cpu::Pool2dParams& p) { return p.batch * p.in_h * p.in_w * p.channels; }
-int64_t pool_out_size(const cpu::Pool2dParams& p) { return p.batch * p.out_h * p.out_w * p.channels; }
-
 // maxPool2dForward(y, argmax: Int32Array, x, dims)
 Napi::Value MaxPool2dForward(const Napi::CallbackInfo& info) {
-  const cpu::Pool2dParams p = pool_dims(info, 3);
-  cpu::maxpool2d_forward(p, f32_arg(info, 0, "y", pool_out_size(p)), i32_arg(info, 1, "argmax", pool_out_size(p)),
-                         f32_arg(info, 2, "x", pool_in_size(p)));
+  const PoolSizes s = pool_sizes(info, 3);
+  cpu::maxpool2d_forward(s.p, f32_arg(info, 0, "y", s.out_elements), i32_arg(info, 1, "argmax", s.out_elements),
+                         f32_arg(info, 2, "x", s.in_elements));
   return info.Env().Undefined();
 }
 
 // maxPool2dBackward(dx, dy, argmax, dims)
 Napi::Value MaxPool2dBackward(const Napi::CallbackInfo& info) {
-  const cpu::Pool2dParams p = pool_dims(info, 3);
-  cpu::maxpool2d_backward(p, f32_arg(info, 0, "dx", pool_in_size(p)), f32_arg(info, 1, "dy", pool_out_size(p)),
-                          i32_arg(info, 2, "argmax", pool_out_size(p)));
+  const PoolSizes s = pool_sizes(info, 3);
+  cpu::maxpool2d_backward(s.p, f32_arg(info, 0, "dx", s.in_elements), f32_arg(info, 1, "dy", s.out_elements),
+                          i32_arg(info, 2, "argmax", s.out_elements));
   return info.Env().Undefined();
 }
 
 // avgPool2dForward(y, x, dims)
 Napi::Value AvgPool2dForward(const Napi::CallbackInfo& info) {
-  const cpu::Pool2dParams p = pool_dims(info, 2);
-  cpu::avgpool2d_forward(p, f32_arg(info, 0, "y", pool_out_size(p)), f32_arg(info, 1, "x", pool_in_size(p)));
+  const PoolSizes s = pool_sizes(info, 2);
+  cpu::avgpool2d_forward(s.p, f32_arg(info, 0, "y", s.out_elements), f32_arg(info, 1, "x", s.in_elements));
   return info.Env().Undefined();
 }
 
 // avgPool2dBackward(dx, dy, dims)
 Napi::Value AvgPool2dBackward(const Napi::CallbackInfo& info) {
-  const cpu::Pool2dParams p = pool_dims(info, 2);
-  cpu::avgpool2d_backward(p, f32_arg(info, 0, "dx", pool_in_size(p)), f32_arg(info, 1, "dy", pool_out_size(p)));
+  const PoolSizes s = pool_sizes(info, 2);
+  cpu::avgpool2d_backward(s.p, f32_arg(info, 0, "dx", s.in_elements), f32_arg(info, 1, "dy", s.out_elements));
   return info.Env().Undefined();
 }
 
 // batchNormForward(y, mean, invstd, movingMean, movingVar, x, gamma|null, beta|null,
 //                  outer, channels, inner, momentum, epsilon, training)
 Napi::Value BatchNormForward(const Napi::CallbackInfo& info) {
-  const int64_t outer = int_arg(info, 8, "outer"), C = int_arg(info, 9, "channels"), inner = int_arg(info, 10, "inner");
-  TN_CHECK(outer > 0 && C > 0 && inner > 0, "batchnorm: sizes must be positive");
-  const int64_t n = outer * C * inner;
+  const BatchNormSizes s = batchnorm_sizes(info, 8);
+  const int64_t outer = s.outer, C = s.channels, inner = s.inner, n = s.elements;
   cpu::batchnorm_forward(f32_arg(info, 0, "y", n), f32_arg(info, 1, "mean", C), f32_arg(info, 2, "invstd", C),
                          f32_arg(info, 3, "movingMean", C), f32_arg(info, 4, "movingVariance", C), f32_arg(info, 5, "x", n),
                          f32_arg(info, 6, "gamma", C, true), f32_arg(info, 7, "beta", C, true), outer, C, inner,
@@ -144,9 +164,8 @@ Napi::Value BatchNormForward(const Napi::CallbackInfo& info) {
 // batchNormBackward(dx|null, dgamma|null, dbeta|null, dy, x, mean, invstd, gamma|null,
 //                   outer, channels, inner, training)
 Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
-  const int64_t outer = int_arg(info, 8, "outer"), C = int_arg(info, 9, "channels"), inner = int_arg(info, 10, "inner");
-  TN_CHECK(outer > 0 && C > 0 && inner > 0, "batchnorm: sizes must be positive");
-  const int64_t n = outer * C * inner;
+  const BatchNormSizes s = batchnorm_sizes(info, 8);
+  const int64_t outer = s.outer, C = s.channels, inner = s.inner, n = s.elements;
   cpu::batchnorm_backward(f32_arg(info, 0, "dx", n, true), f32_arg(info, 1, "dgamma", C, true),
                           f32_arg(info, 2, "dbeta", C, true), f32_arg(info, 3, "dy", n), f32_arg(info, 4, "x", n),
                           f32_arg(info, 5, "mean", C), f32_arg(info, 6, "invstd", C), f32_arg(info, 7, "gamma", C, true),
@@ -154,57 +173,84 @@ Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// The image sizes at arguments i..i+3 (batch, height, width, channels, all >= 1).
 struct Image {
   int64_t batch, h, w, c;
 };
 Image image_args(const Napi::CallbackInfo& info, size_t i) {
-  Image im{int_arg(info, i, "batch"), int_arg(info, i + 1, "height"), int_arg(info, i + 2, "width"),
-           int_arg(info, i + 3, "channels")};
-  TN_CHECK(im.batch > 0 && im.h > 0 && im.w > 0 && im.c > 0, "image sizes must be positive");
-  return im;
+  return Image{size_arg(info, i, "batch", 1), size_arg(info, i + 1, "height", 1), size_arg(info, i + 2, "width", 1),
+               size_arg(info, i + 3, "channels", 1)};
+}
+int64_t image_elements(const Image& im) {
+  return elements({{"batch", im.batch}, {"height", im.h}, {"width", im.w}, {"channels", im.c}});
+}
+
+// zeroPad2d*(out, in, batch, height, width, channels, top, bottom, left, right): the padded
+// image (B, H+t+b, W+l+r, C) and the image (B, H, W, C), both checked.
+struct Padding {
+  Image im;
+  int64_t t, b, l, r, image, padded;
+};
+Padding padding_args(const Napi::CallbackInfo& info) {
+  Padding p;
+  p.im = image_args(info, 2);
+  p.t = size_arg(info, 6, "top");
+  p.b = size_arg(info, 7, "bottom");
+  p.l = size_arg(info, 8, "left");
+  p.r = size_arg(info, 9, "right");
+  p.image = image_elements(p.im);
+  // Each term is at most 2^40, so the sums cannot overflow; elements() bounds the result.
+  p.padded = elements({{"batch", p.im.batch}, {"height + top + bottom", p.im.h + p.t + p.b},
+                       {"width + left + right", p.im.w + p.l + p.r}, {"channels", p.im.c}});
+  return p;
 }
 
 // zeroPad2dForward(y, x, batch, height, width, channels, top, bottom, left, right)
 Napi::Value ZeroPad2dForward(const Napi::CallbackInfo& info) {
-  const Image im = image_args(info, 2);
-  const int64_t t = int_arg(info, 6, "top"), b = int_arg(info, 7, "bottom"), l = int_arg(info, 8, "left"),
-                r = int_arg(info, 9, "right");
-  TN_CHECK(t >= 0 && b >= 0 && l >= 0 && r >= 0, "zero padding must be non-negative");
-  cpu::zero_pad2d_forward(f32_arg(info, 0, "y", im.batch * (im.h + t + b) * (im.w + l + r) * im.c),
-                          f32_arg(info, 1, "x", im.batch * im.h * im.w * im.c), im.batch, im.h, im.w, im.c, t, b, l, r);
+  const Padding p = padding_args(info);
+  cpu::zero_pad2d_forward(f32_arg(info, 0, "y", p.padded), f32_arg(info, 1, "x", p.image), p.im.batch, p.im.h, p.im.w, p.im.c,
+                          p.t, p.b, p.l, p.r);
   return info.Env().Undefined();
 }
 
 // zeroPad2dBackward(dx, dy, batch, height, width, channels, top, bottom, left, right)
 Napi::Value ZeroPad2dBackward(const Napi::CallbackInfo& info) {
-  const Image im = image_args(info, 2);
-  const int64_t t = int_arg(info, 6, "top"), b = int_arg(info, 7, "bottom"), l = int_arg(info, 8, "left"),
-                r = int_arg(info, 9, "right");
-  TN_CHECK(t >= 0 && b >= 0 && l >= 0 && r >= 0, "zero padding must be non-negative");
-  cpu::zero_pad2d_backward(f32_arg(info, 0, "dx", im.batch * im.h * im.w * im.c),
-                           f32_arg(info, 1, "dy", im.batch * (im.h + t + b) * (im.w + l + r) * im.c), im.batch, im.h, im.w,
-                           im.c, t, b, l, r);
+  const Padding p = padding_args(info);
+  cpu::zero_pad2d_backward(f32_arg(info, 0, "dx", p.image), f32_arg(info, 1, "dy", p.padded), p.im.batch, p.im.h, p.im.w,
+                           p.im.c, p.t, p.b, p.l, p.r);
   return info.Env().Undefined();
+}
+
+// upSampling2d*(out, in, batch, height, width, channels, sizeH, sizeW): the image (B, H, W, C)
+// and the upsampled one (B, H*sizeH, W*sizeW, C), both checked.
+struct Upsampling {
+  Image im;
+  int64_t sh, sw, image, upsampled;
+};
+Upsampling upsampling_args(const Napi::CallbackInfo& info) {
+  Upsampling u;
+  u.im = image_args(info, 2);
+  u.sh = size_arg(info, 6, "sizeH", 1);
+  u.sw = size_arg(info, 7, "sizeW", 1);
+  u.image = image_elements(u.im);
+  u.upsampled = elements({{"batch", u.im.batch}, {"height", u.im.h}, {"sizeH", u.sh}, {"width", u.im.w}, {"sizeW", u.sw},
+                          {"channels", u.im.c}});
+  return u;
 }
 
 // upSampling2dForward(y, x, batch, height, width, channels, sizeH, sizeW)
 Napi::Value UpSampling2dForward(const Napi::CallbackInfo& info) {
-  const Image im = image_args(info, 2);
-  const int64_t sh = int_arg(info, 6, "sizeH"), sw = int_arg(info, 7, "sizeW");
-  TN_CHECK(sh > 0 && sw > 0, "upsampling size must be positive");
-  cpu::upsample2d_forward(f32_arg(info, 0, "y", im.batch * im.h * sh * im.w * sw * im.c),
-                          f32_arg(info, 1, "x", im.batch * im.h * im.w * im.c), im.batch, im.h, im.w, im.c, sh, sw);
+  const Upsampling u = upsampling_args(info);
+  cpu::upsample2d_forward(f32_arg(info, 0, "y", u.upsampled), f32_arg(info, 1, "x", u.image), u.im.batch, u.im.h, u.im.w,
+                          u.im.c, u.sh, u.sw);
   return info.Env().Undefined();
 }
 
 // upSampling2dBackward(dx, dy, batch, height, width, channels, sizeH, sizeW)
 Napi::Value UpSampling2dBackward(const Napi::CallbackInfo& info) {
-  const Image im = image_args(info, 2);
-  const int64_t sh = int_arg(info, 6, "sizeH"), sw = int_arg(info, 7, "sizeW");
-  TN_CHECK(sh > 0 && sw > 0, "upsampling size must be positive");
-  cpu::upsample2d_backward(f32_arg(info, 0, "dx", im.batch * im.h * im.w * im.c),
-                           f32_arg(info, 1, "dy", im.batch * im.h * sh * im.w * sw * im.c), im.batch, im.h, im.w, im.c, sh,
-                           sw);
+  const Upsampling u = upsampling_args(info);
+  cpu::upsample2d_backward(f32_arg(info, 0, "dx", u.image), f32_arg(info, 1, "dy", u.upsampled), u.im.batch, u.im.h, u.im.w,
+                           u.im.c, u.sh, u.sw);
   return info.Env().Undefined();
 }
 

@@ -15,9 +15,17 @@ class Error : public std::runtime_error {
 
 // A shape, size or argument that does not fit what an op expects. TypeScript validates
 // first; this is the cheap native re-check that keeps a bad call from corrupting memory.
+// Reaches JS as a RangeError.
 class ShapeError : public Error {
  public:
   explicit ShapeError(const std::string& message) : Error(message) {}
+};
+
+// A size argument out of range, or sizes whose product is too large (See Note [Checked sizes
+// at the native boundary] in checked_size.h). Reaches JS as a RangeError, as ShapeError does.
+class SizeError : public ShapeError {
+ public:
+  explicit SizeError(const std::string& message) : ShapeError(message) {}
 };
 
 // Builds a message from streamable parts: tn::concat("expected ", n, " but got ", m).

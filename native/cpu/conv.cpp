@@ -16,6 +16,8 @@ namespace {
 // Upper bound on the im2col workspace (floats) of one call: 4M floats = 16 MiB (twice that
 // in backward with dx, which also needs the dcols matrix).
 constexpr int64_t kConvWorkspaceFloats = int64_t(4) << 20;
+// The most one image may need (1 GiB): chunks hold at least one whole image.
+constexpr int64_t kMaxImageWorkspaceFloats = int64_t(1) << 28;
 
 // The workspace: grows to the largest size asked for and stays (see Note [Conv as im2col + sgemm]).
 float* workspace(std::vector<float>& buf, int64_t n) {
@@ -95,6 +97,11 @@ void conv2d_check(const Conv2dParams& p) {
            "conv2d: output ", p.out_h, "x", p.out_w, " does not fit input ", p.in_h, "x", p.in_w, " with kernel ", p.k_h,
            "x", p.k_w, ", strides ", p.stride_h, "x", p.stride_w, ", dilation ", p.dil_h, "x", p.dil_w, ", padding ",
            p.pad_top, "/", p.pad_left);
+  // One image's im2col matrix must fit the workspace bound (only a kernel as large as the image,
+  // on a large image, comes near it). Sizes are checked by the glue, so p.k() does not overflow.
+  TN_CHECK(p.is_pointwise() || p.k() <= kMaxImageWorkspaceFloats / p.pixels(), "conv2d: one image needs an im2col matrix of ",
+           p.pixels(), " x ", p.k(), " floats, over the ", kMaxImageWorkspaceFloats, "-float workspace limit (kernel ", p.k_h,
+           "x", p.k_w, " on a ", p.out_h, "x", p.out_w, " output); not supported on the CPU yet");
 }
 
 void im2col(const Conv2dParams& p, float* cols, const float* x, int64_t b0, int64_t b1) {
