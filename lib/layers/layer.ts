@@ -12,13 +12,16 @@
 //                         native/cpu/loss.h.
 //
 // Note [Reused buffers]: forward and backward write into buffers the layer keeps, keyed by
-// name and shape (see `buffer`), so a steady-state training step allocates nothing. A
-// tensor a layer returns is therefore only valid until the layer runs again; models copy
-// what they hand to users. The cache is bounded: per name it keeps the BUFFER_SHAPES_PER_KEY
-// most recently used shapes (fit needs two, the full batch and the last one, and two more for
-// validation), so a server that predicts every batch size from 1 to 2,000 keeps a few
-// buffers, not 2,000 of them. An evicted buffer stays valid for whoever still holds it (the
-// garbage collector frees it when nobody does).
+// name (see `buffer`), so a steady-state training step allocates nothing. A tensor a layer
+// returns is therefore only valid until the layer runs again; models copy what they hand to
+// users. Memory is bounded whatever the batch sizes: each name has ONE backing array, grown
+// by half again when a larger shape needs more, and the tensors handed out are views of its
+// first elements, remembered for the BUFFER_SHAPES_PER_KEY most recent shapes (fit needs two,
+// the full batch and the last one, and validation two more), so steady state allocates no
+// view either. A server predicting every batch size from 1 to 2,000 thus keeps one array per
+// name, the size of its largest batch, instead of allocating (and fragmenting the heap with)
+// a new one per size. Contents are stale: kernels write every element of their outputs. A
+// view handed out before the backing array grew stays valid for whoever still holds it.
 import { checkBoolean, expected, shapeString } from '../errors';
 import { Initializer } from '../initializers';
 import { DType, Tensor, checkTensor, sizeOf } from '../tensor';
@@ -58,8 +61,14 @@ export class LayerVariable {
   }
 }
 
-/** How many shapes of one buffer a layer keeps (See Note [Reused buffers]). */
+/** How many shapes' views of one buffer a layer remembers (See Note [Reused buffers]). */
 export const BUFFER_SHAPES_PER_KEY = 4;
+
+/** One reused buffer: its backing array and the views of it last handed out, most recent first. */
+interface BufferSlot {
+  storage: Float32Array | Int32Array;
+  views: Tensor[];
+}
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
@@ -93,8 +102,8 @@ export abstract class Layer {
   builtInputShape?: number[];
   builtOutputShape?: number[];
   protected readonly variables: LayerVariable[] = [];
-  /** Reused buffers by `${key}:${dtype}`, most recently used first (See Note [Reused buffers]). */
-  private readonly buffers = new Map<string, Tensor[]>();
+  /** Reused buffers by `${key}:${dtype}` (See Note [Reused buffers]). */
+  private readonly buffers = new Map<string, BufferSlot>();
 
   constructor(args: LayerArgs = {}) {
     const className = (this.constructor as { className?: string }).className ?? this.constructor.name;
@@ -189,19 +198,26 @@ export abstract class Layer {
   /** A buffer kept across steps for `key` (see Note [Reused buffers]). Contents are stale. */
   protected buffer(key: string, shape: number[], dtype: DType = 'float32'): Tensor {
     const id = `${key}:${dtype}`;
-    let recent = this.buffers.get(id);
-    if (recent === undefined) this.buffers.set(id, (recent = []));
-    const at = recent.findIndex((t) => sameShape(t.shape, shape));
-    if (at === 0) return recent[0];
-    let t: Tensor;
-    if (at > 0) {
-      t = recent.splice(at, 1)[0];
-    } else {
-      const n = sizeOf(shape);
-      t = new Tensor(dtype === 'int32' ? new Int32Array(n) : new Float32Array(n), shape.slice(), dtype);
-      if (recent.length >= BUFFER_SHAPES_PER_KEY) recent.pop();
+    let slot = this.buffers.get(id);
+    if (slot !== undefined) {
+      const views = slot.views;
+      if (sameShape(views[0].shape, shape)) return views[0];
+      const at = views.findIndex((t) => sameShape(t.shape, shape));
+      if (at > 0) {
+        const t = views.splice(at, 1)[0];
+        views.unshift(t);
+        return t;
+      }
     }
-    recent.unshift(t);
+    const n = sizeOf(shape);
+    if (slot === undefined || slot.storage.length < n) {
+      const capacity = slot === undefined ? n : Math.max(n, Math.ceil(slot.storage.length * 1.5));
+      slot = { storage: dtype === 'int32' ? new Int32Array(capacity) : new Float32Array(capacity), views: [] };
+      this.buffers.set(id, slot);
+    }
+    const t = new Tensor(slot.storage.subarray(0, n), shape.slice(), dtype);
+    slot.views.unshift(t);
+    if (slot.views.length > BUFFER_SHAPES_PER_KEY) slot.views.pop();
     return t;
   }
 

@@ -168,7 +168,9 @@ export abstract class RNN extends Layer {
   /** A dropout mask of n values (0 or 1/(1-rate)) in buffer `key`. */
   private dropoutMask(key: string, n: number, rate: number): Float32Array {
     const ones = this.buffer('ones', [n]).values as Float32Array;
-    if (ones[0] !== 1) ones.fill(1);
+    // 'ones' only ever holds ones, filled a prefix at a time (views of one backing array, See
+    // Note [Reused buffers]), so a 1 in the last place means the whole view is filled.
+    if (ones[n - 1] !== 1) ones.fill(1);
     const mask = this.buffer(key, [n]).values as Float32Array;
     const y = this.buffer('dropoutScratch', [n]).values as Float32Array;
     native.dropoutForward(y, mask, ones, n, rate, this.nextSeed());
