@@ -83,6 +83,18 @@ describe('tensors cannot lie about their memory', () => {
   });
 });
 
+describe('options that were accepted and ignored', () => {
+  it('a later layer whose inputShape contradicts the model is an error; initialEpoch is an integer below epochs', async () => {
+    const m = tn.sequential({ layers: [tn.layers.dense({ units: 2, inputShape: [3] })] });
+    assert.throws(() => m.add(tn.layers.dense({ units: 2, inputShape: [5] })), /declares inputShape \[null, 5\] but the layer before it .* outputs \[null, 2\]/);
+    m.add(tn.layers.dense({ units: 2, inputShape: [2] })); // agrees: fine, as Keras
+    m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const { x } = data(4);
+    await assert.rejects(m.fit(x, tn.zeros([4, 2]), { epochs: 3, initialEpoch: 1.5, verbose: 0 }), /Expected a non-negative integer for initialEpoch/);
+    await assert.rejects(m.fit(x, tn.zeros([4, 2]), { epochs: 3, initialEpoch: 3, verbose: 0 }), /below epochs/);
+  });
+});
+
 describe('bounded memory', () => {
   it('predict with many batch sizes keeps a bounded number of buffers per layer', () => {
     const model = smallModel();

@@ -39,7 +39,14 @@ export class Sequential implements TrainableGraph {
     if (this.layers.length === 0) {
       if (layer.declaredInputShape) this.buildFrom(layer, layer.declaredInputShape);
     } else if (this.builtInputShape) {
-      this.buildFrom(layer, this.layers[this.layers.length - 1].builtOutputShape!);
+      const previous = this.layers[this.layers.length - 1].builtOutputShape!;
+      // Keras ignores an input shape given to a later layer; one that contradicts the model is an error here.
+      const declared = layer.declaredInputShape;
+      if (declared && (declared.length !== previous.length || declared.some((d, i) => d !== previous[i]))) {
+        throw new RangeError(`Layer ${layer.name} declares inputShape ${shapeString([null, ...declared])} but the layer before it ` +
+          `in model ${this.name} outputs ${shapeString([null, ...previous])}`);
+      }
+      this.buildFrom(layer, previous);
     } else if (layer.declaredInputShape) {
       throw new Error(`Only the first layer of a Sequential model takes an inputShape; layer ${layer.name} has one`);
     }

@@ -6,7 +6,7 @@
 // Buffers are reused between steps (Note [Reused buffers] in layers/layer.ts). fit yields
 // to the event loop between batches, so a server stays responsive while it trains.
 import { CallbackHooks, Callback, Logs, TrainingModel, runHooks } from '../callbacks';
-import { checkBoolean, checkNumberInRange, checkPositiveInteger, expected, shapeString } from '../errors';
+import { checkBoolean, checkNonNegativeInteger, checkNumberInRange, checkPositiveInteger, expected, shapeString } from '../errors';
 import { Layer, LayerVariable } from '../layers/layer';
 import { ResolvedLoss, resolveLoss } from '../losses';
 import { Metric, resolveMetric } from '../metrics';
@@ -276,7 +276,8 @@ async function fitLoop(graph: TrainableGraph, compiled: Compiled, xIn: Tensor, y
   const shuffle = args.shuffle === undefined ? true : checkBoolean(args.shuffle, 'shuffle');
   const verbose = args.verbose ?? 1;
   if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new TypeError(expected('0, 1 or 2', 'verbose', verbose));
-  const initialEpoch = args.initialEpoch === undefined ? 0 : checkNumberInRange(args.initialEpoch, 'initialEpoch', 0, epochs, true, false);
+  const initialEpoch = args.initialEpoch === undefined ? 0 : checkNonNegativeInteger(args.initialEpoch, 'initialEpoch');
+  if (initialEpoch >= epochs) throw new RangeError(expected(`an integer in [0, ${epochs}) (below epochs)`, 'initialEpoch', initialEpoch));
   const hooks: CallbackHooks[] = (args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks]) as CallbackHooks[];
   hooks.forEach((cb, i) => {
     if (cb === null || typeof cb !== 'object') throw new TypeError(expected('a callback object', `callbacks[${i}]`, cb));
