@@ -20,6 +20,13 @@ export { getBackend, setBackend, backendInfo, setNumThreads, getNumThreads } fro
 export type { BackendName, BackendInfo } from './backend';
 export * as data from './data/idx';
 export type { IdxOptions } from './data/idx';
+/**
+ * The native addon's functions, for tests, benchmarks and experiments: an internal escape hatch,
+ * not part of the public API (names and signatures change without notice). It is as safe as the
+ * public API: every function checks its arguments' types and every buffer length against its
+ * size arguments with checked arithmetic, and throws a RangeError/TypeError naming the function
+ * and the argument (See Note [Checked sizes at the native boundary]; test/native-fuzz.test.js).
+ */
 export { native as _native } from './native';
 
 export const version = '0.1.0';
