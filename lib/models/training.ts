@@ -340,7 +340,10 @@ async function fitLoop(graph: TrainableGraph, compiled: Compiled, xIn: Tensor, y
       const running: Logs = { loss: lossSum / seen };
       compiled.metrics.forEach((m, i) => (running[m.key] = metricSums[i] / seen));
       progress.batchEnd(step, running);
-      await runHooks(hooks, 'onBatchEnd', step, { batch: step, size: n, loss: result.loss });
+      // As TensorFlow.js: the batch's own loss and metrics (the TensorBoard callback logs them).
+      const batchLogs: Logs = { batch: step, size: n, loss: result.loss };
+      compiled.metrics.forEach((m, i) => (batchLogs[m.key] = result.metrics[i]));
+      await runHooks(hooks, 'onBatchEnd', step, batchLogs);
       // As Keras and TensorFlow.js: stopTraining set by a batch callback ends the epoch after
       // this batch; the epoch's logs cover the batches run and onEpochEnd still runs.
       if (graph.stopTraining) break;
