@@ -15,6 +15,7 @@ import { Optimizer, resolveOptimizer } from '../optimizers';
 import { shuffleInPlace } from '../random';
 import { DType, Tensor, TypedArray, checkTensor, sizeOf, toInt32 } from '../tensor';
 import { ProgressReporter } from './progress';
+import { PlotHistoryOptions, plotHistory } from '../vis/history';
 
 /** What a model type gives the training loop. Shapes are batch-less. */
 export interface TrainableGraph extends TrainingModel {
@@ -63,6 +64,11 @@ export class History {
   history: Record<string, number[]> = {};
   params: Record<string, unknown> = {};
   [key: string]: unknown;
+
+  /** Writes the training (and validation) curves to an SVG file, one panel per metric; returns the SVG text. */
+  plot(path: string, options?: PlotHistoryOptions): string {
+    return plotHistory(this, path, options);
+  }
 
   record(epoch: number, logs: Logs): void {
     this.epoch.push(epoch);
