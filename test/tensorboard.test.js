@@ -379,6 +379,17 @@ describe('TensorBoard callbacks: errors', () => {
   });
 });
 
+describe('Event write failures', () => {
+  it('a write that fails (here: its file descriptor closed under it) is an error at the next write, flush or close', async () => {
+    const w = new EventFileWriter(freshDir());
+    w.writeSummary([S.simpleScalar('loss', 1)], 1);
+    require('fs').closeSync(w.fd); // what a vanished disk looks like to the writer
+    await assert.rejects(w.flush(), /Writing TensorBoard events to .*events\.out\.tfevents\..* failed: EBADF/);
+    assert.throws(() => w.writeSummary([S.simpleScalar('loss', 2)], 2), /failed: EBADF/);
+    w.fd = null; // already closed above
+  });
+});
+
 describe('Event writes survive the process being killed', () => {
   // The child writes one scalar event per step, flushing in the background every 10 events
   // (TensorFlow's maxQueue), and reports its progress; see Note [Event writes off the training path].
@@ -446,6 +457,32 @@ describe('Event writes survive the process being killed', () => {
     const cut = checkSteps(file, 1);
     assert.strictEqual(cut.truncated, true);
     assert.strictEqual(cut.count, whole.count - 1);
+  });
+
+  it('a training run killed -9 keeps every epoch that ended (flushed at epoch end), in both conventions', async function () {
+    this.timeout(30000);
+    for (const factory of ['node.tensorBoard', 'callbacks.tensorBoard']) {
+      const logdir = freshDir();
+      const script = `
+        const tn = require(${JSON.stringify(path.resolve(__dirname, '..'))});
+        tn.setSeed(1);
+        const x = tn.randomUniform([64, 3]);
+        const y = tn.randomUniform([64, 1]);
+        const model = tn.sequential({ layers: [tn.layers.dense({ units: 1, inputShape: [3] })] });
+        model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+        model.fit(x, y, { epochs: 1000, batchSize: 8, verbose: 0, callbacks: [tn.${factory}(${JSON.stringify(logdir)}, { updateFreq: 'batch' }),
+          { onEpochBegin: async (epoch) => { if (epoch === 3) { await new Promise((r) => setTimeout(r, 200)); console.log('epoch 3 began'); } } }] });`;
+      const r = await new Promise((resolve) => {
+        const p = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+        p.stdout.on('data', (d) => { if (String(d).includes('epoch 3 began')) p.kill('SIGKILL'); });
+        p.on('exit', (code, signal) => resolve({ code, signal }));
+      });
+      assert.strictEqual(r.signal, 'SIGKILL', factory);
+      const scalars = scalarsOf(readEventFile(eventFileIn(path.join(logdir, 'train'))).events);
+      const first = factory === 'node.tensorBoard' ? 1 : 0;
+      assert.deepStrictEqual(scalars.epoch_loss.map((p) => p.step), [first, first + 1, first + 2], factory);
+      assert.deepStrictEqual(scalars.batch_loss.map((p) => p.step), Array.from({ length: 24 }, (_, i) => i + 1), factory);
+    }
   });
 
   it('SIGTERM and process.exit write what was buffered: nothing is lost', async function () {

@@ -143,8 +143,7 @@ export interface EventMessage {
 
 let eventType: ProtoType | null = null;
 
-/** The protobufjs package name; a test replaces it to see the error of a missing package. */
-export const PROTOBUF_PACKAGE = 'protobufjs';
+const PROTOBUF_PACKAGE = 'protobufjs';
 
 /** Loads protobufjs and the schema once; throws how to install it when it is missing. */
 export function loadEventType(): ProtoType {
