@@ -319,6 +319,9 @@ describe('TensorBoard callbacks: errors', () => {
       assert.throws(() => make(freshDir(), { histogramFreq: -1 }), /Expected a non-negative integer for histogramFreq but received -1/);
       assert.throws(() => make(freshDir(), { writeImages: true }), /the option writeImages is not implemented/);
       assert.throws(() => make(freshDir(), { profileBatch: 2 }), /the option profileBatch is not implemented/);
+      assert.throws(() => make(freshDir(), { writeGraph: true }), /the option writeGraph is not implemented .*writeGraph: false is accepted/);
+      // The values that turn Keras' extras off ask for what we do.
+      assert.ok(make(freshDir(), { writeGraph: false, writeImages: false, profileBatch: 0, embeddingsFreq: 0 }));
       assert.throws(() => make(freshDir(), { histogram_freq: 1 }), /unknown option 'histogram_freq'/);
       assert.throws(() => make(''), /Expected a non-empty string for logdir/);
     });

@@ -91,8 +91,13 @@ const CONVENTIONS: Record<ConventionName, Convention> = {
   },
 };
 
-/** Keras options we do not implement: named in the error, never ignored. */
-const KERAS_ONLY_OPTIONS = ['writeGraph', 'writeImages', 'writeStepsPerSecond', 'profileBatch', 'embeddingsFreq', 'embeddingsMetadata'];
+/**
+ * Keras options we do not implement, with the value that turns each off: that value is accepted
+ * (it asks for what we do), any other is an error naming the option, never ignored.
+ */
+const KERAS_ONLY_OPTIONS: Record<string, unknown> = {
+  writeGraph: false, writeImages: false, writeStepsPerSecond: false, profileBatch: 0, embeddingsFreq: 0, embeddingsMetadata: null,
+};
 
 /** Keys of batch logs that are bookkeeping, not values (tfjs-node skips the same). */
 const NOT_SCALARS = new Set(['batch', 'size', 'num_steps']);
@@ -118,7 +123,12 @@ export class TensorBoardCallback extends Callback {
     }
     for (const key of Object.keys(args ?? {})) {
       if (key === 'updateFreq' || key === 'histogramFreq') continue;
-      if (KERAS_ONLY_OPTIONS.includes(key)) throw new Error(`${who}: the option ${key} is not implemented (updateFreq and histogramFreq are)`);
+      if (key in KERAS_ONLY_OPTIONS) {
+        const value = (args as Record<string, unknown>)[key];
+        if (value === KERAS_ONLY_OPTIONS[key] || value === undefined) continue;
+        throw new Error(`${who}: the option ${key} is not implemented (updateFreq and histogramFreq are; ` +
+          `${key}: ${JSON.stringify(KERAS_ONLY_OPTIONS[key])} is accepted)`);
+      }
       throw new TypeError(`${who}: unknown option '${key}' (the options are updateFreq and histogramFreq)`);
     }
     const updateFreq = args?.updateFreq ?? 'epoch';
