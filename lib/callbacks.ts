@@ -2,6 +2,7 @@
 // onEpochBegin, onEpochEnd, onBatchBegin, onBatchEnd (each may be async), or a Callback
 // subclass such as earlyStopping. Logs are plain {key: number} objects.
 import { checkNonNegativeInteger, checkOneOf, expected } from './errors';
+import type { TensorBoardCallback, TensorBoardCallbackArgs } from './tensorboard/callback';
 
 export type Logs = Record<string, number>;
 
@@ -82,6 +83,9 @@ export class EarlyStopping extends Callback {
 
 export const callbacks = {
   earlyStopping: (args?: EarlyStoppingArgs) => new EarlyStopping(args),
+  /** TensorBoard logs as Keras 3 writes them (lib/tensorboard/callback.ts); required here, not at load, as it extends Callback. */
+  tensorBoard: (logdir?: string, args?: TensorBoardCallbackArgs): TensorBoardCallback =>
+    (require('./tensorboard/callback') as typeof import('./tensorboard/callback')).kerasTensorBoard(logdir, args),
 };
 
 /** Runs a hook on every callback in order, awaiting each. */

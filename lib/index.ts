@@ -16,6 +16,8 @@ export { initializers } from './initializers';
 export type { Initializer } from './initializers';
 export { callbacks, Callback, EarlyStopping } from './callbacks';
 export type { CallbackHooks, Logs } from './callbacks';
+export * as node from './tensorboard/node';
+export * as vis from './vis';
 export { getBackend, setBackend, backendInfo, setNumThreads, getNumThreads } from './backend';
 export type { BackendName, BackendInfo } from './backend';
 export * as data from './data/idx';

@@ -15,6 +15,7 @@ import { Optimizer, resolveOptimizer } from '../optimizers';
 import { shuffleInPlace } from '../random';
 import { DType, Tensor, TypedArray, checkTensor, sizeOf, toInt32 } from '../tensor';
 import { ProgressReporter } from './progress';
+import { PlotHistoryOptions, plotHistory } from '../vis/history';
 
 /** What a model type gives the training loop. Shapes are batch-less. */
 export interface TrainableGraph extends TrainingModel {
@@ -63,6 +64,11 @@ export class History {
   history: Record<string, number[]> = {};
   params: Record<string, unknown> = {};
   [key: string]: unknown;
+
+  /** Writes the training (and validation) curves to an SVG file, one panel per metric; returns the SVG text. */
+  plot(path: string, options?: PlotHistoryOptions): string {
+    return plotHistory(this, path, options);
+  }
 
   record(epoch: number, logs: Logs): void {
     this.epoch.push(epoch);
@@ -341,7 +347,10 @@ async function fitLoop(graph: TrainableGraph, compiled: Compiled, xIn: Tensor, y
       const running: Logs = { loss: lossSum / seen };
       compiled.metrics.forEach((m, i) => (running[m.key] = metricSums[i] / seen));
       progress.batchEnd(step, running);
-      await runHooks(hooks, 'onBatchEnd', step, { batch: step, size: n, loss: result.loss });
+      // As TensorFlow.js: the batch's own loss and metrics (the TensorBoard callback logs them).
+      const batchLogs: Logs = { batch: step, size: n, loss: result.loss };
+      compiled.metrics.forEach((m, i) => (batchLogs[m.key] = result.metrics[i]));
+      await runHooks(hooks, 'onBatchEnd', step, batchLogs);
       // As Keras and TensorFlow.js: stopTraining set by a batch callback ends the epoch after
       // this batch; the epoch's logs cover the batches run and onEpochEnd still runs.
       if (graph.stopTraining) break;
