@@ -18,8 +18,13 @@ export { callbacks, Callback, EarlyStopping } from './callbacks';
 export type { CallbackHooks, Logs } from './callbacks';
 export { getBackend, setBackend, backendInfo, setNumThreads, getNumThreads } from './backend';
 export type { BackendName, BackendInfo } from './backend';
-export * as data from './data/idx';
+export * as data from './data';
 export type { IdxOptions } from './data/idx';
+export type { CSVConfig, ColumnConfig } from './data/csv';
+export type { ImageDatasetFromDirectoryArgs } from './data/images';
+export { Dataset } from './data/dataset';
+export * as preprocessing from './preprocessing';
+export type { ModelFitDatasetArgs, ModelEvaluateDatasetArgs } from './models/dataset_training';
 export { native as _native } from './native';
 
 export const version = '0.1.0';
