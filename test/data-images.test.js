@@ -239,6 +239,28 @@ describe('images from folders', function () {
       });
     });
 
+    it('PNG variants (grey at 1 bit, grey+alpha, palette with transparency, colour key, RGBA) decode to PIL\'s pixels', async () => {
+      const pngs = path.join(dir, 'pngs');
+      fixture.pngs.forEach((f, i) => fs.writeFileSync(mk('pngs', 'k', `${i}.png`), Buffer.from(f.base64, 'base64')));
+      // 16-bit and interlaced PNGs are left to sharp (Note [Own PNG decoding]): the same pixels.
+      const base = pixels(7, 5, 3, 9);
+      await sharp(base, { raw: { width: 7, height: 5, channels: 3 } }).png({ progressive: true }).toFile(mk('pngs', 'k', 'interlaced.png'));
+      await sharp(base, { raw: { width: 7, height: 5, channels: 3 } }).toColourspace('rgb16').png().toFile(mk('pngs', 'k', 'sixteen.png'));
+      const gen = tn.preprocessing.image.imageDataGenerator();
+      const it = quiet(() => gen.flowFromDirectory(pngs, { targetSize: [5, 7], colorMode: 'rgba', shuffle: false, batchSize: 16, classMode: null }));
+      const x = await it.getBatch(0);
+      it.filenames.forEach((name, k) => {
+        const got = Array.from(x.dataSync().subarray(k * 140, (k + 1) * 140));
+        const stem = path.basename(name, '.png');
+        if (stem === 'interlaced' || stem === 'sixteen') {
+          assert.deepStrictEqual(got, Array.from(base).flatMap((v, i) => (i % 3 === 2 ? [v, 255] : [v])), stem);
+        } else {
+          const f = fixture.pngs[Number(stem)];
+          assert.deepStrictEqual(got, f.rgba, `${f.mode} ${JSON.stringify(f.opts)}`);
+        }
+      });
+    });
+
     it('nearest resizing and colour modes equal Keras\' load_img (PIL) exactly', async () => {
       const lf = fixture.loadImg;
       const [h, w] = lf.shape;
