@@ -24,7 +24,7 @@ export type { CSVConfig, ColumnConfig } from './data/csv';
 export type { ImageDatasetFromDirectoryArgs } from './data/images';
 export { Dataset } from './data/dataset';
 export * as preprocessing from './preprocessing';
-export type { ModelFitDatasetArgs, ModelEvaluateDatasetArgs } from './models/dataset_training';
+export type { ModelFitDatasetArgs, ModelEvaluateDatasetArgs, ModelPredictDatasetArgs } from './models/dataset_training';
 export { native as _native } from './native';
 
 export const version = '0.1.0';

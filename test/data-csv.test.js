@@ -30,6 +30,7 @@ describe('tn.data.csv', () => {
     assert.deepStrictEqual(await ds.toArray(), [{ a: 1, b: 2.5, name: 'x' }, { a: -3, b: 1000, name: 'y z' }], 'a second pass');
     // file:// URLs as tfjs-node takes them.
     assert.strictEqual((await tn.data.csv(`file://${p}`).toArray()).length, 2);
+    assert.strictEqual((await tn.data.csv(`file://${path.relative(process.cwd(), p)}`).toArray()).length, 2, "'file://' + a relative path");
   });
 
   it('isLabel columns go to ys: elements are {xs, ys}', async () => {

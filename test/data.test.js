@@ -281,6 +281,23 @@ describe('fitDataset, fit(dataset), evaluateDataset', () => {
       [lossT.dataSync()[0], accT.dataSync()[0], lossT.dataSync()[0], accT.dataSync()[0]], { atol: 1e-5, what: 'evaluate' });
   });
 
+  it('predict(dataset) (Keras) equals predict(tensor): x alone, [x, y] and {xs, ys} elements; steps limits it', async () => {
+    const { x, y, n } = data(20);
+    const m = model();
+    const want = values(m.predict(tn.tensor(x, [n, 4])));
+    const slices = [0, 8, 16, 20].slice(1).map((end, k, ends) => [k === 0 ? 0 : ends[k - 1], end]);
+    const xb = ([a, b]) => tn.tensor(x.slice(a * 4, b * 4), [b - a, 4]);
+    const yb = ([a, b]) => tn.tensor(y.slice(a, b), [b - a], 'int32');
+    for (const ds of [tn.data.array(slices.map(xb)), tn.data.array(slices.map((s) => [xb(s), yb(s)])),
+      tn.data.array(slices.map((s) => ({ xs: xb(s), ys: yb(s) })))]) {
+      const p = await m.predict(ds);
+      assert.deepStrictEqual(p.shape, [n, 3]);
+      assertClose(values(p), want, { atol: 1e-6, what: 'predict(dataset)' });
+    }
+    assert.deepStrictEqual((await m.predict(tn.data.array(slices.map(xb)), { steps: 1 })).shape, [8, 3]);
+    await assert.rejects(m.predict(tn.data.array([])), /yielded no batches/);
+  });
+
   it('a model learns from a shuffled, batched, prefetched dataset of plain rows', async () => {
     const { x, y, n } = data(200);
     const rows = range(n).map((i) => ({ xs: Array.from(x.subarray(i * 4, i * 4 + 4)), ys: y[i] }));

@@ -194,7 +194,14 @@ function checkConfig(config: unknown): Required<Pick<CSVConfig, 'hasHeader' | 'c
 /** file:// URLs and plain paths; other URLs are not read. */
 function checkSource(source: unknown): string {
   if (typeof source !== 'string' || source.length === 0) throw new TypeError(expected('a file path or a file:// URL', 'source', source));
-  if (source.startsWith('file://')) return fileURLToPath(source);
+  if (source.startsWith('file://')) {
+    // 'file:///abs/path' is a URL; tfjs-node users also write 'file://' + a relative path.
+    try {
+      return fileURLToPath(source);
+    } catch {
+      return source.slice('file://'.length);
+    }
+  }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) throw new TypeError(`tn.data.csv reads local files only (a path or a file:// URL) but received ${source}`);
   return source;
 }

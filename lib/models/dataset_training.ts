@@ -16,7 +16,7 @@
 import { CallbackHooks, Callback, Logs, runHooks } from '../callbacks';
 import { checkNumberInRange, checkPositiveInteger, describe, expected, shapeString } from '../errors';
 import { Dataset, LazyIterator, isDataset } from '../data/dataset';
-import { Tensor, checkTensor } from '../tensor';
+import { Tensor, checkTensor, sizeOf } from '../tensor';
 import { ProgressReporter } from './progress';
 import {
   Compiled, History, TrainableGraph, checkNotTraining, evaluateArrays, prepareInputs, prepareTargets, StepRunner, yieldToEventLoop,
@@ -41,6 +41,11 @@ export interface ModelFitDatasetArgs {
   /** Keras' name for validationBatches. */
   validationSteps?: number;
   initialEpoch?: number;
+}
+
+export interface ModelPredictDatasetArgs {
+  /** Batches to predict (Keras: steps); default the whole dataset. */
+  steps?: number;
 }
 
 export interface ModelEvaluateDatasetArgs {
@@ -290,4 +295,51 @@ export async function evaluateDatasetModel(graph: TrainableGraph, compiled: Comp
   }
   const scalars = values.map((v) => new Tensor(new Float32Array([v]), [], 'float32'));
   return scalars.length === 1 ? scalars[0] : scalars;
+}
+
+/**
+ * Keras' predict(dataset): the model's outputs for every batch of a dataset, concatenated. The
+ * elements may be x alone, [x, y] or {xs, ys} (the targets are ignored), so a generator made
+ * for fit or evaluate predicts as it is. Unlike predict(tensor), this returns a promise.
+ */
+export async function predictDatasetModel(graph: TrainableGraph, dataset: Dataset<unknown>, argsIn: unknown): Promise<Tensor> {
+  if (!isDataset(dataset)) throw new TypeError(expected('a tn.data Dataset', 'dataset', dataset));
+  const args = checkArgs(argsIn, ['steps'], { batchSize: FIT_NOT_FOR_DATASETS.batchSize }, 'predict');
+  const steps = args.steps === undefined ? undefined : checkPositiveInteger(args.steps, 'steps');
+  const parts: Float32Array[] = [];
+  let n = 0;
+  let b = 0;
+  const it = await dataset.iterator();
+  try {
+    while (steps === undefined || b < steps) {
+      const r = await it.next();
+      if (r.done) break;
+      const e = r.value;
+      const xv = e instanceof Tensor ? e : Array.isArray(e) ? e[0] : e !== null && typeof e === 'object' && 'xs' in e ? (e as { xs: unknown }).xs : e;
+      const xt = checkTensor(xv, `x of batch ${b}`);
+      const want = graph.inputShape();
+      if (want !== undefined && xt.rank === want.length && xt.rank > 0) {
+        throw new RangeError(`Expected x of batch ${b} to have a batch dimension: shape ${shapeString([null, ...want])}, but received ` +
+          `shape ${shapeString(xt.shape)} (an unbatched dataset? use dataset.batch(batchSize))`);
+      }
+      const x = prepareInputs(graph, xt, `x of batch ${b}`);
+      const out = graph.forwardBatch(x, false);
+      // Layer outputs are reused buffers (Note [Reused buffers]): copy this batch's out.
+      parts.push(Float32Array.from(out.values.subarray(0, x.shape[0] * sizeOf(graph.outputShape()))));
+      n += x.shape[0];
+      b++;
+      await yieldToEventLoop();
+    }
+  } finally {
+    await it.return();
+  }
+  if (n === 0) throw new Error('predict: the dataset yielded no batches');
+  const rowShape = graph.outputShape();
+  const result = new Float32Array(n * sizeOf(rowShape));
+  let at = 0;
+  for (const p of parts) {
+    result.set(p, at);
+    at += p.length;
+  }
+  return new Tensor(result, [n, ...rowShape], 'float32');
 }

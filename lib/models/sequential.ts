@@ -8,7 +8,9 @@ import {
   evaluateModel, fitModel, predictModel, trainOnBatchModel,
 } from './training';
 import { Dataset, isDataset } from '../data/dataset';
-import { ModelEvaluateDatasetArgs, ModelFitDatasetArgs, evaluateDatasetModel, fitDatasetModel } from './dataset_training';
+import {
+  ModelEvaluateDatasetArgs, ModelFitDatasetArgs, ModelPredictDatasetArgs, evaluateDatasetModel, fitDatasetModel, predictDatasetModel,
+} from './dataset_training';
 
 export interface SequentialArgs {
   layers?: Layer[];
@@ -143,8 +145,12 @@ export class Sequential implements TrainableGraph {
     return evaluateDatasetModel(this, this.compiled, dataset, args, 'evaluateDataset');
   }
 
-  predict(x: Tensor, args?: ModelPredictArgs): Tensor {
-    return predictModel(this, x, args);
+  /** predict(x) on a tensor; predict(dataset) (as Keras) resolves to the outputs of all its batches. */
+  predict(x: Tensor, args?: ModelPredictArgs): Tensor;
+  predict(dataset: Dataset<unknown>, args?: ModelPredictDatasetArgs): Promise<Tensor>;
+  predict(x: Tensor | Dataset<unknown>, args?: ModelPredictArgs | ModelPredictDatasetArgs): Tensor | Promise<Tensor> {
+    if (isDataset(x)) return predictDatasetModel(this, x, args);
+    return predictModel(this, x, args as ModelPredictArgs);
   }
 
   trainOnBatch(x: Tensor, y: Tensor): number | number[] {
