@@ -212,6 +212,28 @@ describe('tn.data datasets', () => {
     assert.strictEqual(tn.data.array([1, 2]).prefetch(1).size, 2);
   });
 
+  it('cache(): later passes replay the first complete one; AUTOTUNE prefetch; a cut-short pass caches nothing', async () => {
+    let reads = 0;
+    const src = tn.data.generator(function* () {
+      for (let i = 0; i < 5; i++) {
+        reads++;
+        yield { v: i };
+      }
+    });
+    const cached = src.cache();
+    const first = await cached.take(2).toArray();
+    assert.deepStrictEqual(first, [{ v: 0 }, { v: 1 }]);
+    const full = await cached.toArray();
+    assert.strictEqual(reads, 7, 'the cut-short pass was not cached');
+    const again = await cached.toArray();
+    assert.strictEqual(reads, 7, 'the third pass read nothing');
+    assert.deepStrictEqual(again, full);
+    assert.strictEqual(again[0], full[0], 'the same elements, not copies');
+    assert.deepStrictEqual(await cached.shuffle(5, 1).prefetch(tn.data.AUTOTUNE).toArray().then((a) => a.length), 5);
+    assert.throws(() => tn.data.array([1]).repeat().cache(), /Cannot cache an endless dataset/);
+    assert.throws(() => src.cache('/tmp/x'), /caching to a file is not implemented/);
+  });
+
   it('an error in the source reaches the consumer, also through prefetch, with no unhandled rejection', async () => {
     const failing = tn.data.generator(function* () {
       yield 1;

@@ -18,6 +18,9 @@ import { checkBoolean, checkPositiveInteger, describe, expected, shapeString } f
 import { Tensor, TypedArray, sizeOf } from '../tensor';
 import { Seed, SeededRandom, checkSeed } from './random';
 
+/** tf.data.AUTOTUNE, for code ported from tf.data: prefetch(AUTOTUNE) reads 2 elements ahead. */
+export const AUTOTUNE = -1;
+
 /** One pass over a dataset: tfjs-data's LazyIterator, also usable with `for await`. */
 export class LazyIterator<T> implements AsyncIterableIterator<T> {
   constructor(private readonly source: AsyncIterator<T>) {}
@@ -180,12 +183,37 @@ export class Dataset<T = unknown> implements AsyncIterable<T> {
 
   /**
    * Reads up to `bufferSize` elements ahead of the consumer, so that producing them (decoding
-   * images, parsing CSV) overlaps with consuming them (a training step).
+   * images, parsing CSV) overlaps with consuming them (a training step). tn.data.AUTOTUNE
+   * (tf.data's name, for ported code) reads 2 ahead.
    */
   prefetch(bufferSize: number): Dataset<T> {
     if (bufferSize === undefined || bufferSize === null) throw new RangeError('Dataset.prefetch() requires bufferSize');
-    checkPositiveInteger(bufferSize, 'bufferSize');
-    return new Dataset<T>(prefetchPass(this, bufferSize), this.size);
+    if (bufferSize !== AUTOTUNE) checkPositiveInteger(bufferSize, 'bufferSize');
+    return new Dataset<T>(prefetchPass(this, bufferSize === AUTOTUNE ? 2 : bufferSize), this.size);
+  }
+
+  /**
+   * tf.data's cache(): the first complete pass is kept in memory and later passes replay it
+   * (the same element objects, not copies), so an epoch after the first reads and decodes
+   * nothing. A pass that stops early leaves nothing cached. Caching to a file is not implemented.
+   */
+  cache(filename?: string): Dataset<T> {
+    if (filename !== undefined && filename !== '') throw new Error('Dataset.cache(filename): caching to a file is not implemented; cache() keeps the elements in memory');
+    if (this.size === Infinity) throw new Error('Cannot cache an endless dataset (size Infinity, e.g. from repeat()); cache before repeat()');
+    const base = this;
+    let cached: T[] | null = null;
+    return new Dataset<T>(async function* cache() {
+      if (cached !== null) {
+        yield* cached;
+        return;
+      }
+      const items: T[] = [];
+      for await (const v of await base.iterator()) {
+        items.push(v);
+        yield v;
+      }
+      cached = items;
+    }, this.size);
   }
 
   /** Repeats the dataset `count` times (forever when count is undefined or negative); each repetition is a new pass. */

@@ -1,5 +1,5 @@
 // tn.data: datasets (tfjs-data's API), CSV files, image folders, and the IDX reader.
-export { Dataset, LazyIterator, array, generator, zip, isDataset } from './dataset';
+export { AUTOTUNE, Dataset, LazyIterator, array, generator, zip, isDataset } from './dataset';
 export { csv, CSVDataset } from './csv';
 export type { CSVConfig, ColumnConfig } from './csv';
 export { imageDatasetFromDirectory, ImageFolderDataset } from './images';
