@@ -64,6 +64,23 @@ describe('tn.data.csv', () => {
     assert.deepStrictEqual((await tn.data.csv(crlf).toArray()).map((r) => typeof r.k), ['number', 'number']);
   });
 
+  it('round trip: random fields with quotes, delimiters, CR/LF and unicode, written as RFC 4180, read back exactly', async () => {
+    let seed = 12345;
+    const rand = (n) => ((seed = (seed * 1103515245 + 12345) >>> 0) % n);
+    const alphabet = ['a', 'b', ' ', ',', '"', '\n', '\r\n', 'é', '€', '😀', ';', '\t', 'x"y'];
+    const records = [];
+    for (let r = 0; r < 8000; r++) {
+      records.push(Array.from({ length: 3 }, () => `s${Array.from({ length: rand(12) }, () => alphabet[rand(alphabet.length)]).join('')}`));
+    }
+    const quote = (f) => (/[",\r\n]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f);
+    const text = ['a,b,c', ...records.map((r) => r.map(quote).join(','))].join('\r\n');
+    assert.ok(text.length > 3 * 65536, 'several read chunks');
+    const p = write('roundtrip.csv', text);
+    const rows = await tn.data.csv(p, { columnConfigs: { a: { dtype: 'string' }, b: { dtype: 'string' }, c: { dtype: 'string' } } }).toArray();
+    assert.strictEqual(rows.length, records.length);
+    rows.forEach((row, i) => assert.deepStrictEqual([row.a, row.b, row.c], records[i], `record ${i}`));
+  });
+
   it('missing values: default, required, undefined (and batching an undefined says so)', async () => {
     const p = write('missing.csv', 'a,b,c\n1,,3\n4,5,\n');
     const ds = tn.data.csv(p, { columnConfigs: { b: { default: -1 } } });

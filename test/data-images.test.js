@@ -261,6 +261,44 @@ describe('images from folders', function () {
       });
     });
 
+    it('tensornode\'s PNG decoder equals sharp\'s on PNGs with every row filter, palettes at 1, 4 and 8 bits, grey and alpha', async () => {
+      const zlib = require('zlib');
+      const filters = new Set();
+      for (let t = 0; t < 40; t++) {
+        const w = 1 + ((t * 7) % 23);
+        const h = 1 + ((t * 5) % 17);
+        const ch = [1, 2, 3, 4][t % 4];
+        const raw = Buffer.alloc(w * h * ch);
+        let s = t + 1;
+        for (let i = 0; i < raw.length; i++) {
+          s = (s * 1103515245 + 12345) >>> 0;
+          raw[i] = t % 3 === 0 ? s >>> 24 : (i * 3 + (i % w) * 5) & 255;
+        }
+        let img = sharp(raw, { raw: { width: w, height: h, channels: ch } });
+        if (ch < 3) img = img.toColourspace('b-w');
+        const opts = [{ adaptiveFiltering: true }, { adaptiveFiltering: true, compressionLevel: 9 }, { palette: true, colours: 16 },
+          { palette: true, colours: 2, bitdepth: 1 }, { palette: true, bitdepth: 4 }][t % 5];
+        const file = mk('pngfuzz', 'k', `${String(t).padStart(2, '0')}.png`);
+        await img.png(opts).toFile(file);
+        const png = fs.readFileSync(file);
+        const parts = [];
+        for (let p = 8; p < png.length;) {
+          const len = png.readUInt32BE(p);
+          if (png.toString('latin1', p + 4, p + 8) === 'IDAT') parts.push(png.subarray(p + 8, p + 8 + len));
+          p += 12 + len;
+        }
+        const rowBytes = Math.ceil((w * [1, 0, 3, 1, 2, 0, 4][png[25]] * png[24]) / 8);
+        const inflated = zlib.inflateSync(Buffer.concat(parts));
+        for (let y = 0; y < h; y++) filters.add(inflated[y * (rowBytes + 1)]);
+        const ds = tn.data.imageDatasetFromDirectory(path.join(dir, 'pngfuzz', 'k', '..'), { labels: null, shuffle: false, batchSize: null,
+          imageSize: [h, w], colorMode: 'rgba', verbose: false });
+        const want = await sharp(file).ensureAlpha().raw().toBuffer();
+        const got = (await ds.skip(t).take(1).toArray())[0];
+        assert.deepStrictEqual(values(got), Array.from(want), `image ${t} ${w}x${h}x${ch} ${JSON.stringify(opts)}`);
+      }
+      assert.deepStrictEqual([...filters].sort(), [0, 1, 2, 3, 4], 'all five PNG row filters were exercised');
+    });
+
     it('nearest resizing and colour modes equal Keras\' load_img (PIL) exactly', async () => {
       const lf = fixture.loadImg;
       const [h, w] = lf.shape;
