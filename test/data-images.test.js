@@ -440,6 +440,7 @@ describe('images from folders', function () {
       assert.throws(() => gen.flowFromDirectory(two, { classes: ['pos', 'zebra'] }), /\["zebra"\] is not a subfolder/);
       assert.throws(() => tn.preprocessing.image.imageDataGenerator({ featurewiseCenter: true }), /featurewiseCenter is not implemented/);
       assert.throws(() => tn.preprocessing.image.imageDataGenerator({ rotation_range: 3 }), /unknown option 'rotation_range'/);
+      assert.throws(() => tn.preprocessing.image.imageDataGenerator({ interpolationOrder: 3 }), /higher spline orders are not implemented for interpolationOrder but received 3/);
     });
   });
 

@@ -163,7 +163,10 @@ export class ImageDataGenerator {
     // As Keras: samplewise std normalization implies centering.
     this.samplewiseStdNormalization = optionalBoolean(args.samplewiseStdNormalization, 'samplewiseStdNormalization');
     this.samplewiseCenter = optionalBoolean(args.samplewiseCenter, 'samplewiseCenter') || this.samplewiseStdNormalization;
-    this.interpolationOrder = args.interpolationOrder === undefined ? 1 : checkOneOf(String(args.interpolationOrder), 'interpolationOrder', ['0', '1'] as const) === '0' ? 0 : 1;
+    if (args.interpolationOrder !== undefined && args.interpolationOrder !== 0 && args.interpolationOrder !== 1) {
+      throw new TypeError(expected('0 (nearest) or 1 (bilinear); higher spline orders are not implemented', 'interpolationOrder', args.interpolationOrder));
+    }
+    this.interpolationOrder = args.interpolationOrder ?? 1;
     if (args.dataFormat !== undefined) checkOneOf(args.dataFormat, 'dataFormat', ['channelsLast'] as const);
     if (args.dtype !== undefined) checkOneOf(args.dtype, 'dtype', ['float32'] as const);
     if (args.zcaEpsilon !== undefined && !isFiniteNumber(args.zcaEpsilon)) throw new TypeError(expected('a number', 'zcaEpsilon', args.zcaEpsilon));
