@@ -20,8 +20,13 @@ export * as node from './tensorboard/node';
 export * as vis from './vis';
 export { getBackend, setBackend, backendInfo, setNumThreads, getNumThreads } from './backend';
 export type { BackendName, BackendInfo } from './backend';
-export * as data from './data/idx';
+export * as data from './data';
 export type { IdxOptions } from './data/idx';
+export type { CSVConfig, ColumnConfig } from './data/csv';
+export type { ImageDatasetFromDirectoryArgs } from './data/images';
+export { Dataset } from './data/dataset';
+export * as preprocessing from './preprocessing';
+export type { ModelFitDatasetArgs, ModelEvaluateDatasetArgs, ModelPredictDatasetArgs } from './models/dataset_training';
 /**
  * The native addon's functions, for tests, benchmarks and experiments: an internal escape hatch,
  * not part of the public API (names and signatures change without notice). It is as safe as the

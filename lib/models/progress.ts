@@ -21,7 +21,8 @@ export class ProgressReporter {
   private epochStart = 0;
   private lastDraw = 0;
 
-  constructor(private readonly verbose: number, private readonly epochs: number, private readonly steps: number,
+  /** `steps` is null when the number of batches per epoch is not known (a dataset of unknown size). */
+  constructor(private readonly verbose: number, private readonly epochs: number, private readonly steps: number | null,
     stream: NodeJS.WriteStream = process.stdout) {
     this.stream = stream;
     this.tty = verbose === 1 && Boolean(stream.isTTY);
@@ -36,6 +37,14 @@ export class ProgressReporter {
   batchEnd(step: number, logs: Logs): void {
     if (!this.tty) return;
     const now = Date.now();
+    if (this.steps === null) {
+      // As Keras for a dataset of unknown size: a counter without a bar.
+      if (now - this.lastDraw < 100) return;
+      this.lastDraw = now;
+      const elapsed = (now - this.epochStart) / 1000;
+      this.stream.write(`\r${step + 1}/Unknown - ${formatDuration(elapsed)} - ${formatLogs(logs)}\x1b[K`);
+      return;
+    }
     if (now - this.lastDraw < 100 && step + 1 < this.steps) return;
     this.lastDraw = now;
     const width = 30;
@@ -48,13 +57,15 @@ export class ProgressReporter {
     this.stream.write(`\r${counter} [${bar}] - ETA: ${formatDuration(eta)} - ${formatLogs(logs)}\x1b[K`);
   }
 
-  epochEnd(epoch: number, logs: Logs): void {
+  /** `stepsDone`: the batches this epoch ran (default: the known number of steps). */
+  epochEnd(epoch: number, logs: Logs, stepsDone?: number): void {
     if (this.verbose === 0) return;
+    const steps = stepsDone ?? this.steps ?? 1;
     const seconds = (Date.now() - this.epochStart) / 1000;
-    const perStep = (seconds * 1000) / Math.max(1, this.steps);
+    const perStep = (seconds * 1000) / Math.max(1, steps);
     const timing = `${formatDuration(seconds)} ${perStep < 1 ? `${(perStep * 1000).toFixed(0)}us` : `${perStep.toFixed(0)}ms`}/step`;
     if (this.tty) {
-      const counter = `${this.steps}/${this.steps}`;
+      const counter = `${steps}/${this.steps ?? steps}`;
       this.stream.write(`\r${counter} [${'='.repeat(30)}] - ${timing} - ${formatLogs(logs)}\x1b[K\n`);
     } else {
       this.stream.write(`Epoch ${epoch + 1}/${this.epochs} - ${timing} - ${formatLogs(logs)}\n`);

@@ -7,6 +7,10 @@ import {
   Compiled, History, ModelCompileArgs, ModelEvaluateArgs, ModelFitArgs, ModelPredictArgs, TrainableGraph, compileModel,
   evaluateModel, fitModel, predictModel, trainOnBatchModel,
 } from './training';
+import { Dataset, isDataset } from '../data/dataset';
+import {
+  ModelEvaluateDatasetArgs, ModelFitDatasetArgs, ModelPredictDatasetArgs, evaluateDatasetModel, fitDatasetModel, predictDatasetModel,
+} from './dataset_training';
 
 export interface SequentialArgs {
   layers?: Layer[];
@@ -122,16 +126,38 @@ export class Sequential implements TrainableGraph {
     return this.compiled?.optimizer;
   }
 
-  fit(x: Tensor, y: Tensor, args?: ModelFitArgs): Promise<History> {
-    return fitModel(this, this.compiled, x, y, args);
+  /** fit(x, y, args) on tensors, or fit(dataset, args) on a tn.data Dataset of [x, y] batches (as Keras). */
+  fit(x: Tensor, y: Tensor, args?: ModelFitArgs): Promise<History>;
+  fit(dataset: Dataset<unknown>, args?: ModelFitDatasetArgs): Promise<History>;
+  fit(x: Tensor | Dataset<unknown>, y?: Tensor | ModelFitDatasetArgs, args?: ModelFitArgs): Promise<History> {
+    if (isDataset(x)) return (async () => fitDatasetModel(this, this.compiled, x, datasetArgs(y, args, 'fit'), 'fit'))();
+    return fitModel(this, this.compiled, x, y as Tensor, args);
   }
 
-  evaluate(x: Tensor, y: Tensor, args?: ModelEvaluateArgs): Promise<Tensor | Tensor[]> {
-    return evaluateModel(this, this.compiled, x, y, args);
+  /** evaluate(x, y, args) on tensors, or evaluate(dataset, args) on a Dataset of [x, y] batches (as Keras). */
+  evaluate(x: Tensor, y: Tensor, args?: ModelEvaluateArgs): Promise<Tensor | Tensor[]>;
+  evaluate(dataset: Dataset<unknown>, args?: ModelEvaluateDatasetArgs): Promise<Tensor | Tensor[]>;
+  evaluate(x: Tensor | Dataset<unknown>, y?: Tensor | ModelEvaluateDatasetArgs, args?: ModelEvaluateArgs): Promise<Tensor | Tensor[]> {
+    if (isDataset(x)) return (async () => evaluateDatasetModel(this, this.compiled, x, datasetArgs(y, args, 'evaluate'), 'evaluate'))();
+    return evaluateModel(this, this.compiled, x, y as Tensor, args);
   }
 
-  predict(x: Tensor, args?: ModelPredictArgs): Tensor {
-    return predictModel(this, x, args);
+  /** TensorFlow.js' fitDataset: trains on a Dataset of {xs, ys} (or [x, y]) batches. */
+  fitDataset(dataset: Dataset<unknown>, args?: ModelFitDatasetArgs): Promise<History> {
+    return fitDatasetModel(this, this.compiled, dataset, args, 'fitDataset');
+  }
+
+  /** TensorFlow.js' evaluateDataset: [loss, ...metrics] over a Dataset of batches. */
+  evaluateDataset(dataset: Dataset<unknown>, args?: ModelEvaluateDatasetArgs): Promise<Tensor | Tensor[]> {
+    return evaluateDatasetModel(this, this.compiled, dataset, args, 'evaluateDataset');
+  }
+
+  /** predict(x) on a tensor; predict(dataset) (as Keras) resolves to the outputs of all its batches. */
+  predict(x: Tensor, args?: ModelPredictArgs): Tensor;
+  predict(dataset: Dataset<unknown>, args?: ModelPredictDatasetArgs): Promise<Tensor>;
+  predict(x: Tensor | Dataset<unknown>, args?: ModelPredictArgs | ModelPredictDatasetArgs): Tensor | Promise<Tensor> {
+    if (isDataset(x)) return predictDatasetModel(this, x, args);
+    return predictModel(this, x, args as ModelPredictArgs);
   }
 
   trainOnBatch(x: Tensor, y: Tensor): number | number[] {
@@ -174,4 +200,11 @@ export class Sequential implements TrainableGraph {
 
 export function sequential(args?: SequentialArgs): Sequential {
   return new Sequential(args);
+}
+
+/** fit(dataset, args) / evaluate(dataset, args): the options come second (a Keras y is not allowed). */
+function datasetArgs(y: unknown, args: unknown, what: string): unknown {
+  if (y instanceof Tensor) throw new TypeError(`${what}: y must not be given when x is a Dataset (the dataset yields [x, y] batches)`);
+  if (y !== undefined && y !== null && args !== undefined) throw new TypeError(`${what}(dataset, args) takes its options as the second argument`);
+  return y ?? args;
 }

@@ -107,7 +107,7 @@ function checkNoNaN(values: TypedArray, argument: string): void {
 }
 
 /** x converted once to the dtype the model's first layer takes. */
-function prepareInputs(graph: TrainableGraph, x: Tensor, argument: string): Tensor {
+export function prepareInputs(graph: TrainableGraph, x: Tensor, argument: string): Tensor {
   if (x.rank < 2 && graph.inputShape()?.length !== 0) {
     throw new RangeError(`Expected ${argument} to have a batch dimension and at least one more, but received shape ${shapeString(x.shape)}`);
   }
@@ -128,7 +128,7 @@ function prepareInputs(graph: TrainableGraph, x: Tensor, argument: string): Tens
 }
 
 /** y checked against the model output: int32 class labels for the sparse loss, else float32 of the output shape. */
-function prepareTargets(graph: TrainableGraph, loss: ResolvedLoss, y: Tensor, batchCount: number, argument: string): Tensor {
+export function prepareTargets(graph: TrainableGraph, loss: ResolvedLoss, y: Tensor, batchCount: number, argument: string): Tensor {
   if (y.shape[0] !== batchCount) {
     throw new RangeError(`Expected ${argument} to have ${batchCount} samples (as the inputs) but received shape ${shapeString(y.shape)}`);
   }
@@ -198,7 +198,7 @@ class Batcher {
   }
 }
 
-function yieldToEventLoop(): Promise<void> {
+export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
@@ -209,7 +209,7 @@ interface StepResult {
   metrics: number[];
 }
 
-class StepRunner {
+export class StepRunner {
   private grad: Tensor | null = null;
 
   constructor(private readonly graph: TrainableGraph, private readonly compiled: Compiled) {}
@@ -265,7 +265,7 @@ export async function fitModel(graph: TrainableGraph, compiled: Compiled | null,
 }
 
 /** Throws while a fit of this model is running (TensorFlow.js refuses a second fit the same way). */
-function checkNotTraining(graph: TrainableGraph, what: string): void {
+export function checkNotTraining(graph: TrainableGraph, what: string): void {
   if (graph.isTraining) {
     throw new Error(`Cannot start ${what} on model ${graph.name} because another fit() call on it is still running; ` +
       'await the first fit before starting another');
@@ -372,7 +372,7 @@ async function fitLoop(graph: TrainableGraph, compiled: Compiled, xIn: Tensor, y
 }
 
 /** [loss, ...metrics] as sample-weighted means over all batches. */
-function evaluateArrays(graph: TrainableGraph, compiled: Compiled, x: Tensor, y: Tensor, batchSize: number): number[] {
+export function evaluateArrays(graph: TrainableGraph, compiled: Compiled, x: Tensor, y: Tensor, batchSize: number): number[] {
   const runner = new StepRunner(graph, compiled);
   const xs = new Batcher(x);
   const ys = new Batcher(y);
