@@ -19,7 +19,7 @@
 //   worker:  joins with a compare-and-swap state_: g|OPEN|r -> g|OPEN|r+1, which succeeds only
 //            while the job is open and the word is unchanged, and only for a generation it
 //            has not worked on yet; then claims chunks c = next.fetch_add(1) and runs the
-//            ones with c < chunks (done.fetch_add(1) after each); then leaves: refs -= 1.
+//            ones with c < chunks; adds the number it ran to done; then leaves: refs -= 1.
 //
 // Why no interleaving can run a chunk twice, skip one, or return early:
 //   * Chunk numbers come from ONE fetch_add on the record's `next`, so each number in
@@ -35,10 +35,10 @@
 //     numbers are handed out; every thread that was handed one runs it (an exception is
 //     caught and kept, and done is still counted).
 //   * No early return: done counts finished chunks of THIS record only (it is reset in step 2
-//     under the same refs == 0 guarantee), and the caller returns only when done == chunks,
-//     which with one increment per distinct claimed number means every chunk has finished.
-//     The acquire load of done pairs with each worker's release increment, so the chunks'
-//     writes are visible to the caller when it returns.
+//     under the same refs == 0 guarantee); each thread adds the chunks it ran after running
+//     them, so done == chunks, where the caller returns, means every chunk has finished. The
+//     acquire load of done pairs with each thread's release add, so the chunks' writes are
+//     visible to the caller when it returns.
 //   * A late worker (joined, then descheduled) can touch only `next` (its claim comes back
 //     >= chunks, so it never calls fn, whose std::function lives on the returned caller's
 //     stack) and `state_` (leaving); the next job waits for it in step 1.
@@ -177,14 +177,18 @@ class Pool {
 
   // Claims chunks of the current record until none are left. The caller, or a joined worker;
   // neither is inside a chunk here (a nested call runs inline), so the flag goes back to false.
+  // The chunks a thread finished are added to `done` once, when it stops claiming: one shared
+  // write per thread per job instead of one per chunk.
   void claim_and_run() {
     tl_inside_chunk = true;
+    int64_t finished = 0;
     for (;;) {
       const int64_t c = job_.next.fetch_add(1, std::memory_order_relaxed);
       if (c >= job_.chunks) break;
       run_chunk(*job_.fn, c, job_.error_mutex, job_.error);
-      job_.done.fetch_add(1, std::memory_order_release);
+      ++finished;
     }
+    if (finished > 0) job_.done.fetch_add(finished, std::memory_order_release);
     tl_inside_chunk = false;
   }
 
