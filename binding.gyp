@@ -18,7 +18,14 @@
         "native/addon/glue_rnn.cpp",
         "native/cpu/rnn.cpp",
         "native/cpu/embedding.cpp",
-        "native/addon/cuda_loader.cpp"
+        "native/addon/cuda_loader.cpp",
+        "native/addon/glue_dispatch.cpp",
+        "native/core/op_registry.cpp",
+        "native/cpu/ops_elementwise.cpp",
+        "native/cpu/ops_reduce.cpp",
+        "native/cpu/ops_shape.cpp",
+        "native/cpu/ops_linalg.cpp",
+        "native/cpu/ops_nn.cpp"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

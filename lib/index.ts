@@ -3,6 +3,18 @@ export { Tensor, tensor, tensor1d, tensor2d, tensor3d, tensor4d, scalar, zeros, 
 export type { DType, TypedArray, NestedArray } from './tensor';
 export { randomNormalTensor as randomNormal, randomUniformTensor as randomUniform } from './tensor';
 export { setSeed } from './random';
+// The engine: tfjs-core ops (functions and chainable Tensor methods), autograd, variables, memory.
+export * from './ops';
+export { memory } from './engine/memory';
+export type { MemoryInfo } from './engine/memory';
+export { Variable, variable } from './engine/variable';
+export { grad, grads, valueAndGrad, valueAndGrads, variableGrads, customGrad } from './engine/gradients';
+export type { NamedTensorMap, CustomGradientFunc } from './engine/gradients';
+export { registerKernel, registerBackend, opNames } from './engine/registry';
+export type { Kernel, Backend } from './engine/registry';
+export { registerGradient } from './engine/tape';
+export * as util from './util';
+export { nextFrame } from './util';
 export { layers, Layer } from './layers';
 export type { LayerArgs } from './layers';
 export * as layerClasses from './layers';

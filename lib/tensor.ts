@@ -8,10 +8,21 @@
 // early for those who want it.
 import { checkShape, describe, expected, shapeString } from './errors';
 import { randomNormal, randomUniform } from './random';
+import { trackTensor, untrackTensor } from './engine/memory';
 
-export type DType = 'float32' | 'int32';
-export type TypedArray = Float32Array | Int32Array;
+/** float32 and int32 as in TensorFlow.js; bool tensors (comparisons, masks) hold 0/1 bytes. */
+export type DType = 'float32' | 'int32' | 'bool';
+export type TypedArray = Float32Array | Int32Array | Uint8Array;
 export type Device = 'cpu';
+
+/** The typed array that holds a dtype's values. */
+export function arrayTypeOf(dtype: DType): Float32ArrayConstructor | Int32ArrayConstructor | Uint8ArrayConstructor {
+  return dtype === 'float32' ? Float32Array : dtype === 'int32' ? Int32Array : Uint8Array;
+}
+
+function dtypeOfArray(values: TypedArray): DType {
+  return values instanceof Int32Array ? 'int32' : values instanceof Uint8Array ? 'bool' : 'float32';
+}
 
 /** Nested arrays of numbers, as accepted by tn.tensor. */
 export type NestedArray = number | NestedArray[];
@@ -34,9 +45,11 @@ export class Tensor {
    * for int32, holding exactly as many elements as the shape (see Note [Tensors cannot lie about
    * their memory]). tn.tensor() also converts and infers; this constructor only checks.
    */
-  constructor(values: TypedArray, shape: number[], dtype: DType = values instanceof Int32Array ? 'int32' : 'float32') {
-    if (dtype !== 'float32' && dtype !== 'int32') throw new TypeError(expected("'float32' or 'int32'", 'dtype', dtype));
-    const want = dtype === 'int32' ? Int32Array : Float32Array;
+  constructor(values: TypedArray, shape: number[], dtype: DType = dtypeOfArray(values)) {
+    if (dtype !== 'float32' && dtype !== 'int32' && dtype !== 'bool') {
+      throw new TypeError(expected("'float32', 'int32' or 'bool'", 'dtype', dtype));
+    }
+    const want = arrayTypeOf(dtype);
     if (!(values instanceof want)) throw new TypeError(expected(`a ${want.name} for a ${dtype} tensor`, 'values', values));
     if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
       throw new TypeError(expected('a shape (an array of non-negative integers)', 'shape', shape));
@@ -50,6 +63,7 @@ export class Tensor {
     this.dtype = dtype;
     this.size = size;
     this.memory = values;
+    trackTensor(this, values);
   }
 
   get rank(): number {
@@ -101,35 +115,16 @@ export class Tensor {
     return this.arraySync();
   }
 
-  /** A tensor of a new shape over the same memory. One dimension may be -1 (inferred). */
-  reshape(shape: number[]): Tensor {
-    const inferred = inferShape(shape, this.size, 'shape');
-    return new Tensor(this.values, inferred, this.dtype);
-  }
-
-  /** A copy with its own memory. */
-  clone(): Tensor {
-    return new Tensor(this.values.slice(), this.shape.slice(), this.dtype);
-  }
-
-  /** Indices of the largest value along the last axis (int32, shape without that axis). */
-  argMax(axis = -1): Tensor {
-    if (axis !== -1 && axis !== this.rank - 1) throw new RangeError(expected('-1 (the last axis)', 'axis', axis));
-    if (this.rank === 0) throw new RangeError('argMax needs a tensor of rank >= 1');
-    const cols = this.shape[this.rank - 1];
-    const rows = this.size / cols;
-    const v = this.values;
-    const out = new Int32Array(rows);
-    for (let r = 0; r < rows; r++) {
-      let best = 0;
-      for (let c = 1; c < cols; c++) if (v[r * cols + c] > v[r * cols + best]) best = c;
-      out[r] = best;
-    }
-    return new Tensor(out, this.shape.slice(0, -1), 'int32');
-  }
+  // reshape, clone and argMax, like the other ops, are installed as methods by lib/ops/methods.ts
+  // (they record on the gradient tape); declared here so the class's own type has them.
+  declare reshape: (shape: number[]) => Tensor;
+  declare clone: () => Tensor;
+  declare argMax: (axis?: number) => Tensor;
 
   /** Drops the reference to the memory now instead of when the tensor is collected. */
   dispose(): void {
+    if (this.memory === null) return;
+    untrackTensor(this, this.memory);
     this.memory = null;
   }
 

@@ -28,7 +28,7 @@ describe('tensors cannot lie about their memory', () => {
     assert.throws(() => new tn.Tensor(new Float32Array(6), [2, -3]), /Expected a shape \(an array of non-negative integers\) for shape/);
     assert.throws(() => new tn.Tensor(new Float32Array(6), [2, 3], 'int32'), /Expected a Int32Array for a int32 tensor for values/);
     assert.throws(() => new tn.Tensor([1, 2], [2]), /Expected a Float32Array for a float32 tensor for values but received \[1, 2\]/);
-    assert.throws(() => new tn.Tensor(new Float32Array(1), [1], 'float64'), /Expected 'float32' or 'int32' for dtype/);
+    assert.throws(() => new tn.Tensor(new Float32Array(1), [1], 'float64'), /Expected 'float32', 'int32' or 'bool' for dtype/);
     assert.strictEqual(new tn.Tensor(new Float32Array(6), [2, 3]).size, 6);
     assert.strictEqual(new tn.Tensor(new Float32Array(0), [0, 3]).size, 0);
   });

@@ -229,8 +229,8 @@ export class StepRunner {
       grad = new Tensor(this.grad.values, out.shape, 'float32');
     }
     const value = native.lossForwardBackward(loss.code, fused, grad ? (grad.values as Float32Array) : null,
-      lossInput.values as Float32Array, y.values, rows, cols);
-    const metricValues = metrics.map((m) => m.compute(out.values as Float32Array, y.values, rows, cols));
+      lossInput.values as Float32Array, y.values as Float32Array | Int32Array, rows, cols);
+    const metricValues = metrics.map((m) => m.compute(out.values as Float32Array, y.values as Float32Array | Int32Array, rows, cols));
     if (training) {
       if (!Number.isFinite(value)) {
         throw new Error(`The loss became ${value} during training. Lower the learning rate, or check the data ` +
@@ -240,7 +240,7 @@ export class StepRunner {
       // callback between batches is trained exactly as its flag says; backward skips the
       // same layers the update skips, so no stale gradient is ever applied.
       this.graph.backwardBatch(grad!, fused);
-      optimizer.applyGradients(this.graph.trainableVariables());
+      optimizer.applyLayerGradients(this.graph.trainableVariables());
     }
     return { loss: value, metrics: metricValues };
   }

@@ -2,8 +2,11 @@
 // trainable variables per step (native/cpu/optim.cpp). Subclasses only state their
 // hyper-parameters and how many slots they need.
 import { LayerVariable } from '../layers/layer';
-import { expected } from '../errors';
+import { expected, shapeString } from '../errors';
 import { native } from '../native';
+import { Tensor, checkTensor } from '../tensor';
+import { NamedTensorMap, variableGrads } from '../engine/gradients';
+import { Variable, findVariable } from '../engine/variable';
 
 export abstract class Optimizer {
   /** Native optimizer code (native/cpu/optim.h). */
@@ -11,7 +14,8 @@ export abstract class Optimizer {
   private lr = 0;
   /** Number of updates applied so far. */
   iterations = 0;
-  private readonly slots = new Map<LayerVariable, { a: Float32Array | null; b: Float32Array | null }>();
+  // Slots per variable (a layer's LayerVariable, or a tn.variable); weak, so they go with it.
+  private readonly slots = new WeakMap<LayerVariable | Variable, { a: Float32Array | null; b: Float32Array | null }>();
   // The argument lists of the last update, rebuilt only when the variable list changes.
   private cachedFor: LayerVariable[] | null = null;
   private cached: { params: Float32Array[]; grads: Float32Array[]; a: Float32Array[] | null; b: Float32Array[] | null } | null = null;
@@ -42,19 +46,72 @@ export abstract class Optimizer {
   /** Hyper-parameters passed to the native update. */
   protected abstract hyper(): Record<string, number | boolean>;
 
-  /** Applies one update from each variable's .grad. */
-  applyGradients(variables: LayerVariable[]): void {
+  /**
+   * tfjs' optimizer.minimize(f, returnCost, varList): one update of varList (default: every
+   * trainable tn.variable) along the gradients of the scalar f(). Returns the cost when
+   * returnCost is true, else null.
+   */
+  minimize(f: () => Tensor, returnCost = false, varList?: Variable[]): Tensor | null {
+    const { value, grads } = variableGrads(f, varList);
+    this.applyGradients(grads);
+    if (returnCost) return value;
+    value.dispose();
+    return null;
+  }
+
+  /**
+   * tfjs' optimizer.applyGradients: one update of the named tn.variables from their gradients,
+   * given as {name: gradient} or [{name, tensor}] (what tn.variableGrads returns).
+   */
+  applyGradients(variableGradients: NamedTensorMap | { name: string; tensor: Tensor }[]): void {
+    const pairs: [string, unknown][] = Array.isArray(variableGradients)
+      ? variableGradients.map((g, i) => {
+        if (g === null || typeof g !== 'object' || typeof g.name !== 'string') {
+          throw new TypeError(expected('{name, tensor}', `applyGradients(variableGradients[${i}])`, g));
+        }
+        return [g.name, g.tensor];
+      })
+      : variableGradients !== null && typeof variableGradients === 'object'
+        ? Object.entries(variableGradients)
+        : (() => { throw new TypeError(expected('{name: Tensor} or [{name, tensor}]', 'applyGradients(variableGradients)', variableGradients)); })();
+    const vars: Variable[] = [];
+    const gradients: Float32Array[] = [];
+    for (const [name, g] of pairs) {
+      const v = findVariable(name);
+      if (v === undefined) throw new Error(`applyGradients: no live variable named '${name}'`);
+      const t = checkTensor(g, `applyGradients(['${name}'])`);
+      if (t.dtype !== 'float32' || v.dtype !== 'float32' || t.shape.length !== v.shape.length || t.shape.some((d, i) => d !== v.shape[i])) {
+        throw new RangeError(`applyGradients: the gradient of '${name}' is ${t.dtype} ${shapeString(t.shape)} but the ` +
+          `variable is ${v.dtype} ${shapeString(v.shape)}`);
+      }
+      if (!v.trainable) continue;
+      vars.push(v);
+      gradients.push(t.values as Float32Array);
+    }
+    if (vars.length === 0) return;
+    const count = this.slotCount();
+    const slotsOf = vars.map((v) => this.slotsFor(v, count));
+    this.iterations++;
+    native.optimizerUpdate(this.kind, { ...this.hyper(), learningRate: this.learningRate, step: this.iterations },
+      vars.map((v) => v.values as Float32Array), gradients,
+      count >= 1 ? slotsOf.map((s) => s.a!) : null, count >= 2 ? slotsOf.map((s) => s.b!) : null);
+  }
+
+  private slotsFor(v: LayerVariable | Variable, count: number): { a: Float32Array | null; b: Float32Array | null } {
+    let s = this.slots.get(v);
+    if (s === undefined) {
+      s = { a: count >= 1 ? new Float32Array(v.size) : null, b: count >= 2 ? new Float32Array(v.size) : null };
+      this.slots.set(v, s);
+    }
+    return s;
+  }
+
+  /** Applies one update to a model's variables from each one's .grad (the fit path). */
+  applyLayerGradients(variables: LayerVariable[]): void {
     if (variables.length === 0) return;
     if (!sameVariables(this.cachedFor, variables)) {
       const count = this.slotCount();
-      const slotsOf = variables.map((v) => {
-        let s = this.slots.get(v);
-        if (s === undefined) {
-          s = { a: count >= 1 ? new Float32Array(v.size) : null, b: count >= 2 ? new Float32Array(v.size) : null };
-          this.slots.set(v, s);
-        }
-        return s;
-      });
+      const slotsOf = variables.map((v) => this.slotsFor(v, count));
       this.cached = {
         params: variables.map((v) => v.value),
         grads: variables.map((v) => v.grad),

@@ -59,21 +59,22 @@ void define(Napi::Env env, Napi::Object exports, const char* name, Napi::Value (
   exports.Set(name, Napi::Function::New(
                         env,
                         [fn, op](const Napi::CallbackInfo& info) -> Napi::Value {
-                          const std::string prefix = "tensornode " + *op + ": ";
+                          // The prefix is built only on the error path: no allocation per call.
+                          const auto prefix = [op] { return "tensornode " + *op + ": "; };
                           try {
                             return fn(info);
                           } catch (const Napi::Error& e) {
                             // The argument helpers' TypeErrors/RangeErrors: add the function's name.
                             Napi::Object error = e.Value();
                             const Napi::Value message = error.Get("message");
-                            if (message.IsString()) error.Set("message", prefix + message.As<Napi::String>().Utf8Value());
+                            if (message.IsString()) error.Set("message", prefix() + message.As<Napi::String>().Utf8Value());
                             throw;
                           } catch (const ShapeError& e) {
-                            throw Napi::RangeError::New(info.Env(), prefix + e.what());
+                            throw Napi::RangeError::New(info.Env(), prefix() + e.what());
                           } catch (const std::bad_alloc&) {
-                            throw Napi::Error::New(info.Env(), prefix + "out of memory");
+                            throw Napi::Error::New(info.Env(), prefix() + "out of memory");
                           } catch (const std::exception& e) {
-                            throw Napi::Error::New(info.Env(), prefix + e.what());
+                            throw Napi::Error::New(info.Env(), prefix() + e.what());
                           }
                         },
                         name));
@@ -166,6 +167,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tn::glue::register_core(env, exports);
   tn::glue::register_conv(env, exports);
   tn::glue::register_rnn(env, exports);
+  tn::glue::register_dispatch(env, exports);
   tn::glue::register_cuda(env, exports);
   return exports;
 }

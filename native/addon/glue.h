@@ -148,6 +148,7 @@ float* f32_value(const Napi::Value& v, const std::string& what, int64_t min_len,
 void register_core(Napi::Env env, Napi::Object exports);
 void register_conv(Napi::Env env, Napi::Object exports);
 void register_rnn(Napi::Env env, Napi::Object exports);
+void register_dispatch(Napi::Env env, Napi::Object exports);  // runOp, opTable (glue_dispatch.cpp)
 void register_cuda(Napi::Env env, Napi::Object exports);  // cuda_loader.cpp: plugin status, parity ops
 
 }  // namespace glue

@@ -1,0 +1,102 @@
+// Counting live tensors and bytes (tn.memory()), and the scopes that free the intermediates of
+// gradient functions (tn.grad, tn.variableGrads, optimizer.minimize, ...).
+//
+// Note [Tensor memory on the CPU]
+// A CPU tensor's memory is a typed array, which V8 already counts and frees: dispose() drops
+// the tensor's reference at once, the garbage collector frees the array when nothing else
+// (a view made by reshape, the caller who passed it in) holds it. tn.memory() counts tensors
+// that are neither disposed nor collected, and the bytes of the distinct arrays they hold (a
+// reshape shares its input's array, so it adds a tensor and no bytes). Collection is seen
+// through a FinalizationRegistry, so the counts fall when the GC runs, not before.
+import type { Tensor, TypedArray } from '../tensor';
+
+interface Held {
+  storage: TypedArray;
+}
+
+let liveTensors = 0;
+let liveBytes = 0;
+// How many live tensors hold each array (an array's bytes count once).
+const holders = new WeakMap<TypedArray, number>();
+const collected = new FinalizationRegistry<Held>((held) => release(held.storage));
+// Tensors made while a scope is open, innermost scope last.
+const scopes: Tensor[][] = [];
+
+function release(storage: TypedArray): void {
+  liveTensors--;
+  const n = (holders.get(storage) ?? 1) - 1;
+  if (n <= 0) {
+    holders.delete(storage);
+    liveBytes -= storage.byteLength;
+  } else {
+    holders.set(storage, n);
+  }
+}
+
+/** Called by every Tensor constructor. */
+export function trackTensor(t: Tensor, storage: TypedArray): void {
+  liveTensors++;
+  const n = holders.get(storage) ?? 0;
+  if (n === 0) liveBytes += storage.byteLength;
+  holders.set(storage, n + 1);
+  collected.register(t, { storage }, t);
+  if (scopes.length > 0) scopes[scopes.length - 1].push(t);
+}
+
+/** Called once by Tensor.dispose() while the tensor still holds its memory. */
+export function untrackTensor(t: Tensor, storage: TypedArray): void {
+  if (collected.unregister(t)) release(storage);
+}
+
+export interface MemoryInfo {
+  /** Tensors neither disposed nor garbage-collected. */
+  numTensors: number;
+  /** Bytes of the distinct arrays those tensors hold. */
+  numBytes: number;
+  /** The same per device ('cpu' only until device backends land). */
+  devices: Record<string, { numTensors: number; numBytes: number }>;
+  /** As tfjs: CPU memory is managed by the garbage collector, so it is never "unreliable" here. */
+  unreliable: boolean;
+}
+
+/** tn.memory(): live tensors and bytes, as tf.memory(). */
+export function memory(): MemoryInfo {
+  return {
+    numTensors: liveTensors,
+    numBytes: liveBytes,
+    devices: { cpu: { numTensors: liveTensors, numBytes: liveBytes } },
+    unreliable: false,
+  };
+}
+
+/**
+ * Runs fn in a scope: every tensor made while it runs is disposed when it returns, except
+ * those in `keep(result)` (and variables, which are never scope-owned). A nested scope's kept
+ * tensors move to the enclosing scope.
+ */
+export function withScope<T>(fn: () => T, keep: (result: T) => Iterable<Tensor>): T {
+  scopes.push([]);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    for (const t of scopes.pop()!) if (!(t as { isVariable?: boolean }).isVariable) t.dispose();
+    throw e;
+  }
+  const made = scopes.pop()!;
+  const kept = new Set<Tensor>(keep(result));
+  const outer = scopes.length > 0 ? scopes[scopes.length - 1] : null;
+  for (const t of made) {
+    if (kept.has(t) || (t as { isVariable?: boolean }).isVariable) {
+      if (outer !== null) outer.push(t);
+    } else {
+      t.dispose();
+    }
+  }
+  return result;
+}
+
+/** Whether a scope is open (tensors made now are freed when it closes). */
+export function inScope(): boolean {
+  return scopes.length > 0;
+}
