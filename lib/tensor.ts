@@ -10,6 +10,9 @@ import { checkShape, describe, expected, shapeString } from './errors';
 import { randomNormal, randomUniform } from './random';
 import { trackTensor, untrackTensor } from './engine/memory';
 
+/** Set by ops that make a view of an existing tensor's memory (reshape): the view adds no bytes. */
+export const viewOf = { next: false };
+
 /** float32 and int32 as in TensorFlow.js; bool tensors (comparisons, masks) hold 0/1 bytes. */
 export type DType = 'float32' | 'int32' | 'bool';
 export type TypedArray = Float32Array | Int32Array | Uint8Array;
@@ -39,6 +42,7 @@ export class Tensor {
   readonly size: number;
   readonly device: Device = 'cpu';
   private memory: TypedArray | null;
+  private readonly tracking: { bytes: number; live: boolean };
 
   /**
    * Wraps `values` (not copied) as a tensor of `shape`: a Float32Array for float32, an Int32Array
@@ -63,7 +67,8 @@ export class Tensor {
     this.dtype = dtype;
     this.size = size;
     this.memory = values;
-    trackTensor(this, values);
+    this.tracking = trackTensor(this, viewOf.next ? 0 : values.byteLength);
+    viewOf.next = false;
   }
 
   get rank(): number {
@@ -124,7 +129,7 @@ export class Tensor {
   /** Drops the reference to the memory now instead of when the tensor is collected. */
   dispose(): void {
     if (this.memory === null) return;
-    untrackTensor(this, this.memory);
+    untrackTensor(this.tracking);
     this.memory = null;
   }
 

@@ -4,6 +4,9 @@
 // (test/native/fuzz_cases.js) and run in a child process, so a crash fails this test with the
 // case that caused it. TENSORNODE_FUZZ_CASES sets the number of cases (default 6,000) and
 // TENSORNODE_FUZZ_SEED the seed. See Note [Checked sizes at the native boundary].
+// runOp (the op table's entry point) is fuzzed from valid calls of every op family (see "runOp"
+// in fuzz_cases.js). Calls that once crashed or hung the kernels are kept there as
+// KNOWN_CRASHES and replayed, each in its own process.
 'use strict';
 const assert = require('assert');
 const { spawnSync } = require('child_process');
@@ -11,7 +14,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { tn } = require('./helpers');
-const { SPECS, CUDA_SPECS, validCalls, makeCase } = require('./native/fuzz_cases');
+const { SPECS, CUDA_SPECS, OP_FAMILIES, KNOWN_CRASHES, validCalls, makeCase } = require('./native/fuzz_cases');
 
 const native = tn._native;
 
@@ -64,8 +67,50 @@ describe('native boundary fuzzing', function () {
       if (c.must) seen.set(c.name, (seen.get(c.name) ?? 0) + 1);
     }
     const all = [...Object.keys(SPECS), ...Object.keys(CUDA_SPECS).map((n) => `cudaOps.${n}`)]
-      .filter((n) => !['numThreads', 'gemmKernel'].includes(n)); // take no arguments
+      .filter((n) => !['numThreads', 'gemmKernel', 'opTable'].includes(n)); // take no arguments
     const uncovered = all.filter((n) => !(seen.get(n) > 10));
     assert.deepStrictEqual(uncovered, []);
+  });
+
+  it('runOp: the valid calls span every kernel family, and the cases break each op of them', () => {
+    const table = native.opTable();
+    assert.ok(Array.isArray(table) && table.length > 0 && table.every((n) => typeof n === 'string'));
+    assert.deepStrictEqual(native.opTable(1, 'x', {}, null), table); // extra arguments are ignored
+    const built = new Set();
+    for (let seed = 1; seed <= 30; seed++) for (const c of validCalls(native, seed)) if (c.name.startsWith('runOp ')) built.add(c.name.slice(6));
+    for (const op of ['add', 'exp', 'cast', 'where', 'sum', 'argMax', 'cumsum', 'transpose', 'stridedSlice', 'concat', 'gather', 'pad',
+      'tile', 'reverse', 'matMul', 'logSoftmax', 'activation']) assert.ok(built.has(op), `no valid runOp call of ${op}`);
+    assert.ok(built.size >= 50, `only ${built.size} ops have valid calls`);
+    const seen = new Map();
+    for (let i = 0; i < 6000; i++) {
+      const c = makeCase(native, 5, i);
+      if (c.name === 'runOp' && c.must) seen.set(c.family, (seen.get(c.family) ?? 0) + 1);
+    }
+    assert.deepStrictEqual(OP_FAMILIES.filter((f) => !(seen.get(f) > 10)), [], 'op families with few must-throw cases');
+  });
+
+  // Calls that crashed (SIGSEGV) or hung the kernels before their sizes were checked: each now
+  // throws, or (an empty result: cumsum of an empty x, a gather with an empty output) returns
+  // at once. Each runs in its own process so a regression is reported, not fatal.
+  it('the calls that once crashed or hung the op kernels now throw or return at once', function () {
+    this.timeout(120000);
+    const failures = [];
+    for (let i = 0; i < KNOWN_CRASHES.length; i++) {
+      const progressFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tn-fuzz-')), 'progress.txt');
+      const r = spawnSync(process.execPath, [path.join(__dirname, 'native', 'fuzz_child.js'), 'known', String(i), '1', progressFile],
+        { encoding: 'utf8', timeout: 20 * 1000 });
+      const what = `known crash ${i}: ${KNOWN_CRASHES[i].what}`;
+      if (r.error?.code === 'ETIMEDOUT' || r.signal === 'SIGTERM') failures.push(`${what}: hung`);
+      else if (r.signal !== null || r.status !== 0) failures.push(`${what}: died (${r.signal ?? r.status})`);
+      else failures.push(...JSON.parse(r.stdout.trim().split('\n').pop()).failures.filter((f) => !/returned without an error/.test(f) || !/empty|mid = 0|\[2\^20,2\^20,1,0\]/.test(f)));
+    }
+    // and runOp takes SharedArrayBuffer-backed arrays, as every other native function does
+    const exp = native.opTable().indexOf('exp');
+    try {
+      native.runOp(exp, [new Float32Array(new SharedArrayBuffer(16)), new Float32Array(4)], 1, Int32Array.of(1, 4, 1, 4), null);
+    } catch (e) {
+      failures.push(`runOp exp with a SharedArrayBuffer-backed output: ${e.message}`);
+    }
+    assert.deepStrictEqual(failures, []);
   });
 });

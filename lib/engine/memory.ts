@@ -5,47 +5,48 @@
 // A CPU tensor's memory is a typed array, which V8 already counts and frees: dispose() drops
 // the tensor's reference at once, the garbage collector frees the array when nothing else
 // (a view made by reshape, the caller who passed it in) holds it. tn.memory() counts tensors
-// that are neither disposed nor collected, and the bytes of the distinct arrays they hold (a
-// reshape shares its input's array, so it adds a tensor and no bytes). Collection is seen
-// through a FinalizationRegistry, so the counts fall when the GC runs, not before.
-import type { Tensor, TypedArray } from '../tensor';
+// that are neither disposed nor collected, and their bytes; a tensor that views another's
+// memory (reshape, expandDims, squeeze) counts as a tensor with no bytes of its own.
+// Collection is seen through a FinalizationRegistry, so the counts fall when the GC runs.
+// Each tensor costs one registration and no unregister token (a token, or a WeakMap of
+// arrays, tripled the cost of making a tensor): dispose() marks the record, and the
+// registry's callback skips records already counted out.
+import type { Tensor } from '../tensor';
 
-interface Held {
-  storage: TypedArray;
+interface TrackRecord {
+  bytes: number;
+  live: boolean;
 }
 
 let liveTensors = 0;
 let liveBytes = 0;
-// How many live tensors hold each array (an array's bytes count once).
-const holders = new WeakMap<TypedArray, number>();
-const collected = new FinalizationRegistry<Held>((held) => release(held.storage));
+const collected = new FinalizationRegistry<TrackRecord>((record) => {
+  if (record.live) {
+    record.live = false;
+    liveTensors--;
+    liveBytes -= record.bytes;
+  }
+});
 // Tensors made while a scope is open, innermost scope last.
 const scopes: Tensor[][] = [];
 
-function release(storage: TypedArray): void {
-  liveTensors--;
-  const n = (holders.get(storage) ?? 1) - 1;
-  if (n <= 0) {
-    holders.delete(storage);
-    liveBytes -= storage.byteLength;
-  } else {
-    holders.set(storage, n);
-  }
-}
-
-/** Called by every Tensor constructor. */
-export function trackTensor(t: Tensor, storage: TypedArray): void {
+/** Called by every Tensor constructor; returns the record dispose() hands back. */
+export function trackTensor(t: Tensor, bytes: number): TrackRecord {
+  const record = { bytes, live: true };
   liveTensors++;
-  const n = holders.get(storage) ?? 0;
-  if (n === 0) liveBytes += storage.byteLength;
-  holders.set(storage, n + 1);
-  collected.register(t, { storage }, t);
+  liveBytes += bytes;
+  collected.register(t, record);
   if (scopes.length > 0) scopes[scopes.length - 1].push(t);
+  return record;
 }
 
-/** Called once by Tensor.dispose() while the tensor still holds its memory. */
-export function untrackTensor(t: Tensor, storage: TypedArray): void {
-  if (collected.unregister(t)) release(storage);
+/** Called once by Tensor.dispose(). */
+export function untrackTensor(record: TrackRecord): void {
+  if (record.live) {
+    record.live = false;
+    liveTensors--;
+    liveBytes -= record.bytes;
+  }
 }
 
 export interface MemoryInfo {

@@ -104,21 +104,14 @@ registerGradient('erf', ([dy], n) => [mul(dy, mul(exp(neg(square(x0(n)))), 2 / M
 
 // ---- predicates, casts, clipping --------------------------------------------------------
 
-export function isNaN(x: TensorLike): Tensor {
-  const t = toTensor(x, 'x', 'isNaN');
-  checkFloat(t, 'isNaN');
-  return run1('isNaN', [t], t.shape, 'bool');
+function floatPredicate(op: string, x: TensorLike): Tensor {
+  const t = toTensor(x, 'x', op);
+  checkFloat(t, op);
+  return run1(op, [t], t.shape, 'bool');
 }
-export function isFinite(x: TensorLike): Tensor {
-  const t = toTensor(x, 'x', 'isFinite');
-  checkFloat(t, 'isFinite');
-  return run1('isFinite', [t], t.shape, 'bool');
-}
-export function isInf(x: TensorLike): Tensor {
-  const t = toTensor(x, 'x', 'isInf');
-  checkFloat(t, 'isInf');
-  return run1('isInf', [t], t.shape, 'bool');
-}
+export const isNaN = (x: TensorLike): Tensor => floatPredicate('isNaN', x);
+export const isFinite = (x: TensorLike): Tensor => floatPredicate('isFinite', x);
+export const isInf = (x: TensorLike): Tensor => floatPredicate('isInf', x);
 export function logicalNot(x: TensorLike): Tensor {
   const t = toTensor(x, 'x', 'logicalNot');
   checkBool(t, 'logicalNot', 'x');

@@ -2,7 +2,7 @@
 // expandDims and squeeze are views (the result shares x's memory, as in tfjs); the rest run
 // the kernels of native/cpu/ops_shape.cpp.
 import { expected, shapeString } from '../errors';
-import { Tensor, inferShape } from '../tensor';
+import { Tensor, inferShape, viewOf } from '../tensor';
 import { run1 } from '../engine/registry';
 import { recordOp, registerGradient } from '../engine/tape';
 import { cast } from './elementwise';
@@ -15,7 +15,9 @@ import { TensorLike, normalizeAxis, toTensor, upcastType } from './util';
 export function reshape(x: TensorLike, shape: number[]): Tensor {
   const t = toTensor(x, 'x', 'reshape');
   const s = inferShapeAllowingZero(shape, t.size);
-  const out = new Tensor(t.values, s, t.dtype);
+  const values = t.values;
+  viewOf.next = true;  // Note [Tensor memory on the CPU]: the view adds no bytes
+  const out = new Tensor(values, s, t.dtype);
   recordOp('reshape', [t], [out], []);
   return out;
 }

@@ -54,6 +54,7 @@ export abstract class Optimizer {
   minimize(f: () => Tensor, returnCost = false, varList?: Variable[]): Tensor | null {
     const { value, grads } = variableGrads(f, varList);
     this.applyGradients(grads);
+    for (const g of Object.values(grads)) g.dispose();
     if (returnCost) return value;
     value.dispose();
     return null;

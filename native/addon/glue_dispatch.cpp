@@ -78,8 +78,12 @@ Napi::Value RunOp(const Napi::CallbackInfo& info) {
       else if (product > kMaxElements / dim) too_big = true;
       else product *= dim;
     }
-    if (too_big && !empty)
-      throw Napi::RangeError::New(env, concat("the shape ", v.shape_string(), " of ", what(), " has more than 2^40 elements"));
+    // Even an empty shape may not have non-zero dimensions whose product exceeds 2^40: kernels
+    // multiply dimensions (strides, outer/inner splits) and must never overflow doing so.
+    if (too_big)
+      throw Napi::RangeError::New(env, concat("the shape ", v.shape_string(), " of ", what(),
+                                              empty ? " has non-zero dimensions whose product exceeds 2^40"
+                                                    : " has more than 2^40 elements"));
     v.size = empty ? 0 : product;
     const Napi::Value value = tensors.Get(uint32_t(i));
     if (!value.IsTypedArray()) throw Napi::TypeError::New(env, "Expected a typed array for " + what());
@@ -90,14 +94,23 @@ Napi::Value RunOp(const Napi::CallbackInfo& info) {
       case napi_uint8_array: v.dtype = DType::Bool; break;
       default: throw Napi::TypeError::New(env, "Expected a Float32Array, Int32Array or Uint8Array for " + what());
     }
-    const int64_t length = int64_t(array.ElementLength());
+    // napi_get_typedarray_info gives the data pointer (byteOffset included) for ArrayBuffer- and
+    // SharedArrayBuffer-backed arrays alike (Napi::ArrayBuffer::Data() refuses the latter).
+    napi_typedarray_type type;
+    size_t element_length = 0, byte_offset = 0;
+    void* data = nullptr;
+    napi_value buffer = nullptr;
+    if (napi_get_typedarray_info(env, array, &type, &element_length, &data, &buffer, &byte_offset) != napi_ok)
+      throw Napi::Error::New(env, "could not read the typed array of " + what());
+    const int64_t length = int64_t(element_length);
     if (length != v.size) {
-      if (length == 0 && array.ArrayBuffer().IsDetached())
+      const Napi::Value backing(env, buffer);
+      if (length == 0 && backing.IsArrayBuffer() && backing.As<Napi::ArrayBuffer>().IsDetached())
         throw Napi::Error::New(env, "the memory of " + what() + " was transferred away (its ArrayBuffer is detached)");
       throw Napi::RangeError::New(env, concat("Expected a ", dtype_array_name(v.dtype), " of ", v.size, " elements for ",
                                               what(), " of shape ", v.shape_string(), " but it has ", length));
     }
-    v.data = static_cast<char*>(array.ArrayBuffer().Data()) + array.ByteOffset();
+    v.data = data;
     begin[i] = static_cast<const char*>(v.data);
     end[i] = begin[i] + length * dtype_size(v.dtype);
   }

@@ -92,6 +92,9 @@ BroadcastPlan<N> plan_broadcast(const KernelArgs& a, const TensorView& out, cons
 // [begin, end): count elements with inner strides plan.stride[k][rank-1] (0 or 1).
 template <int N, typename Row>
 void walk_broadcast(const BroadcastPlan<N>& p, int64_t begin, int64_t end, Row&& row) {
+  // An empty output (an axis of size 0) has nothing to walk; without this the index split
+  // below divides by that 0 and traps (SIGFPE), e.g. add on [2, 0, 3] with [3].
+  if (begin >= end) return;
   const int last = p.rank - 1;
   const int64_t inner = p.shape[last];
   int64_t idx[kMaxRank];

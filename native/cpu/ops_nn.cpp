@@ -40,8 +40,10 @@ void log_softmax_k(const KernelArgs& a) {
       for (int64_t j = 0; j < cols; j++) m = std::max(m, xr[j]);
       double s = 0;
       for (int64_t j = 0; j < cols; j++) s += std::exp(double(xr[j] - m));
-      const float lse = m + float(std::log(s));
-      for (int64_t j = 0; j < cols; j++) yr[j] = xr[j] - lse;
+      // (x - max) - log(s) in double, as the comment above says: rounding m + log(s) to float
+      // first lost ~1 ulp of the max (1.3e-5 for logits near 1000).
+      const double ls = std::log(s);
+      for (int64_t j = 0; j < cols; j++) yr[j] = float((double(xr[j]) - double(m)) - ls);
     }
   });
 }

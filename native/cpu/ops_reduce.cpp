@@ -33,6 +33,9 @@ struct ReduceShape {
 ReduceShape reduce_shape(const KernelArgs& a, int n_attrs) {
   a.expect(1, 1, n_attrs);
   const ReduceShape s{a.int_attr(0, 0, kMaxElements), a.int_attr(1, 0, kMaxElements), a.int_attr(2, 0, kMaxElements)};
+  // elements() returns 0 as soon as one size is 0, so outer * inner (what y holds, and how
+  // many outputs the loops walk) is checked on its own too: it must not overflow or exceed 2^40.
+  elements({{"outer", s.outer}, {"inner", s.inner}});
   const int64_t total = elements({{"outer", s.outer}, {"mid", s.mid}, {"inner", s.inner}});
   TN_CHECK(total == a.in(0).size, op_name(a.op), ": outer*mid*inner = ", total, " but x ", a.in(0).shape_string(),
            " has ", a.in(0).size, " elements");
@@ -241,6 +244,7 @@ void cumsum_loop(const KernelArgs& a, const ReduceShape& s, bool exclusive, bool
   const T* x = static_cast<const T*>(a.in(0).data);
   T* y = static_cast<T*>(a.out(0).data);
   const int64_t lines = s.outer * s.inner;
+  if (s.mid == 0) return;  // nothing to sum (and y, of x's shape, is empty)
   const int64_t grain = std::max<int64_t>(1, kParallelElements / std::max<int64_t>(1, s.mid));
   parallel_for(lines, grain, [&](int64_t l0, int64_t l1) {
     for (int64_t l = l0; l < l1; l++) {

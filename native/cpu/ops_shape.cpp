@@ -135,11 +135,16 @@ bool slice_box(const KernelArgs& a, const TensorView& x, const TensorView& y, St
   *offset = 0;
   for (int d = 0; d < x.rank; d++) {
     const int64_t n = y.shape[d];
-    const int64_t stride = a.int_attr(x.rank + d, -kMaxElements, kMaxElements);
+    int64_t stride = a.int_attr(x.rank + d, -kMaxElements, kMaxElements);
     TN_CHECK(stride != 0, op_name(a.op), ": a stride is 0 on axis ", d);
     if (n == 0) return false;
+    // A stride as long as the axis can read at most one element; bounding it by the axis keeps
+    // (n - 1) * stride and stride * xs[d] far from overflow (|.| <= 2^62, 2^40).
+    TN_CHECK(n == 1 || (stride > -x.shape[d] && stride < x.shape[d]), op_name(a.op), ": axis ", d, " reads ", n,
+             " elements with stride ", stride, " from a dimension of ", x.shape[d]);
+    if (n == 1) stride = 1;
     const int64_t begin = a.int_attr(d, 0, std::max<int64_t>(0, x.shape[d] - 1));
-    const int64_t last = begin + (n - 1) * stride;  // the last index read; |.| < 2^41, no overflow
+    const int64_t last = begin + (n - 1) * stride;  // the last index read
     TN_CHECK(last >= 0 && last < x.shape[d], op_name(a.op), ": axis ", d, " reads indices ", begin, "..", last,
              " of a dimension of ", x.shape[d]);
     *offset += begin * xs[d];
@@ -300,7 +305,7 @@ GatherShape gather_shape(const KernelArgs& a, const TensorView& table, const Ten
   GatherShape g{1, table.rank ? table.shape[axis] : 1, 1, indices.size};
   for (int d = 0; d < axis; d++) g.outer *= table.shape[d];
   for (int d = axis + 1; d < table.rank; d++) g.inner *= table.shape[d];
-  TN_CHECK(out.size == g.outer * g.k * g.inner && out.rank == table.rank - 1 + indices.rank, op_name(a.op), ": ",
+  TN_CHECK(out.size == elements({{"outer", g.outer}, {"indices", g.k}, {"inner", g.inner}}) && out.rank == table.rank - 1 + indices.rank, op_name(a.op), ": ",
            out.shape_string(), " is not ", table.shape_string(), " gathered along axis ", axis, " by indices ",
            indices.shape_string());
   return g;
@@ -312,6 +317,7 @@ void gather_k(const KernelArgs& a) {
   check_same_dtype(a);
   const GatherShape g = gather_shape(a, x, indices, y);
   check_indices("gather", indices, g.n);
+  if (y.size == 0) return;  // else outer * k empty rows could still be 2^40 iterations
   const int64_t word = dtype_size(x.dtype), row = g.inner * word;
   const int32_t* idx = indices.i32();
   const char* src = static_cast<const char*>(x.data);
@@ -332,6 +338,10 @@ void gather_grad_k(const KernelArgs& a) {
   check_dtype(a, dx, DType::Float32, "dx");
   const GatherShape g = gather_shape(a, dx, indices, dy);
   check_indices("gatherGrad", indices, g.n);
+  if (dx.size == 0 || dy.size == 0) {
+    std::fill_n(dx.f32(), dx.size, 0.f);
+    return;
+  }
   float* out = dx.f32();
   const float* in = dy.f32();
   const int32_t* idx = indices.i32();

@@ -16,7 +16,10 @@
 // valid call passes an array or null), 'size' (an integer; `ld` marks a leading dimension),
 // 'int' (an integer that is not a size: a seed), 'code' (an enum value in [0, max]), 'num'
 // (a finite number), 'bool', 'dims' (an Int32Array of geometry), 'str', 'hyper' (an object),
-// 'list' (an array of Float32Arrays), 'list?'.
+// 'list' (an array of Float32Arrays), 'list?'; for runOp (see "runOp" below) 'tensors' (the
+// [outputs..., inputs...] typed arrays of a call model), 'shapes' (its Int32Array of ranks and
+// dims) and 'attrs' (its Float64Array, or null / undefined / empty where the op has none), with
+// the op id a 'code' and nOutputs a 'size' carrying the same model.
 const F = (len, fill) => ({ kind: 'f32', len, fill });
 const Fo = (len, present) => ({ kind: 'f32?', len, present });
 const I = (len, fill, { strict = true } = {}) => ({ kind: 'i32', len, fill, strict });
@@ -320,6 +323,469 @@ function cudaPoolBackward(r) {
   return [F(b * h * w * c), F(b * oh * ow * c), F(b * h * w * c), F(b * oh * ow * c), poolDimsArg(d)];
 }
 
+// ---- runOp: the op table's one entry point ---------------------------------------------------
+// runOp(op, tensors, nOutputs, shapes, attrs) (native/addon/glue_dispatch.cpp). A valid call is
+// a model `call` = { op (name), outs, ins (tensor models: { dtype 'f32'|'i32'|'bool', shape,
+// fill?, alt? (other dtypes this tensor may take and stay valid) }), attrs (numbers) | null,
+// ints (per attribute: [lo, hi] when the kernel reads it as an integer in that range, else null),
+// bad (op-specific breakers: (call, r) -> { attrs?, what } | null, each a MUST-throw change) }.
+// The five argument descriptions share it:
+//   'opId'    the op's id in opTable() (its malformations are those of 'code')
+//   'tensors' the [outputs..., inputs...] typed arrays (harmless variations: SharedArrayBuffer-
+//             backed, or all tensors as non-overlapping views of ONE buffer at offsets)
+//   'nOut'    nOutputs (a 'size' otherwise)
+//   'shapes'  the Int32Array [rank, dims..., ...]
+//   'attrs'   the Float64Array of attributes, or null where the op has none
+let opIds = null;
+function opId(name) {
+  if (!opIds) {
+    const { native } = require(require('path').resolve(__dirname, '..', '..', 'dist', 'native.js'));
+    opIds = new Map(native.opTable().map((n, i) => [n, i]));
+  }
+  if (!opIds.has(name)) throw new Error(`fuzz_cases: no op ${name} in opTable()`);
+  return opIds.get(name);
+}
+const opCount = () => (opId('neg'), opIds.size);
+
+const TYPES = { f32: Float32Array, i32: Int32Array, bool: Uint8Array };
+const DTYPES = Object.keys(TYPES);
+const T = (dtype, shape, opts = {}) => ({ dtype, shape, ...opts });
+const prod = (shape) => shape.reduce((p, d) => p * d, 1);
+
+function randShape(r, { rank = r.int(0, 4), lo = 1, hi = 4, empty = 0.08 } = {}) {
+  return Array.from({ length: rank }, () => (r.chance(empty) ? 0 : r.int(lo, hi)));
+}
+// A shape that broadcasts to `out` (numpy rules): a suffix of it, some axes 1.
+function broadcastFrom(r, out) {
+  const keep = r.int(0, out.length);
+  return out.slice(out.length - keep).map((d) => (r.chance(0.3) ? 1 : d));
+}
+function shuffled(r, list) {
+  const a = list.slice();
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = r.int(0, i);
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+}
+const intRange = (n, range) => Array.from({ length: n }, () => range);
+
+const UNARY_F32 = ['sqrt', 'rsqrt', 'exp', 'expm1', 'log', 'log1p', 'reciprocal', 'floor', 'ceil', 'round', 'sin', 'cos',
+  'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'erf'];
+const UNARY_NUM = ['neg', 'abs', 'sign', 'square'];
+const BINARY_NUM = ['add', 'sub', 'mul', 'floorDiv', 'mod', 'pow', 'maximum', 'minimum', 'squaredDifference'];
+const BINARY_F32 = ['div', 'atan2'];
+const COMPARE = ['equal', 'notEqual', 'greater', 'greaterEqual', 'less', 'lessEqual'];
+const LOGICAL = ['logicalAnd', 'logicalOr', 'logicalXor'];
+
+function reduceSplit(r, shape) {
+  const a = r.int(0, shape.length), b = r.int(a, shape.length);
+  return { outer: prod(shape.slice(0, a)), mid: prod(shape.slice(a, b)), inner: prod(shape.slice(b)), kept: [...shape.slice(0, a), ...shape.slice(b)] };
+}
+// Breakers of a reduction's (outer, mid, inner): a product that is not x's size (x is never empty).
+const badSplit = (call, r) => {
+  const k = r.int(0, 2), attrs = call.attrs.slice();
+  attrs[k] = attrs[k] + r.pick([1, -1, 2]);
+  return { attrs, what: `attrs[${k}] = ${attrs[k]} (outer*mid*inner != x's size)` };
+};
+
+// Valid-call builders, one per op family (names for the reports). Sizes stay small.
+const OP_BUILDERS = {
+  binary(r) {
+    const kind = r.int(0, 3);
+    const op = kind === 0 ? r.pick(BINARY_NUM) : kind === 1 ? r.pick(BINARY_F32) : kind === 2 ? r.pick(COMPARE) : r.pick(LOGICAL);
+    const dt = kind === 1 ? 'f32' : kind === 3 ? 'bool' : kind === 2 ? r.pick(DTYPES) : r.pick(['f32', 'i32']);
+    const out = randShape(r);
+    return { op, outs: [T(kind >= 2 ? 'bool' : dt, out)], ins: [T(dt, broadcastFrom(r, out)), T(dt, broadcastFrom(r, out))], attrs: null };
+  },
+  unary(r) {
+    const kind = r.int(0, 3), shape = randShape(r);
+    if (kind === 0) { const dt = r.pick(['f32', 'i32']); return { op: r.pick(UNARY_NUM), outs: [T(dt, shape)], ins: [T(dt, shape)], attrs: null }; }
+    if (kind === 1) return { op: r.pick(['isNaN', 'isFinite', 'isInf']), outs: [T('bool', shape)], ins: [T('f32', shape)], attrs: null };
+    if (kind === 2) return { op: 'logicalNot', outs: [T('bool', shape)], ins: [T('bool', shape)], attrs: null };
+    return { op: r.pick(UNARY_F32), outs: [T('f32', shape)], ins: [T('f32', shape)], attrs: null };
+  },
+  cast(r) {
+    const shape = randShape(r);
+    return { op: 'cast', outs: [T(r.pick(DTYPES), shape, { alt: DTYPES })], ins: [T(r.pick(DTYPES), shape, { alt: DTYPES })], attrs: null };
+  },
+  clipByValue(r) {
+    const shape = randShape(r), lo = r.next() - 1, hi = lo + r.next();
+    return { op: 'clipByValue', outs: [T('f32', shape)], ins: [T('f32', shape)], attrs: [lo, hi], ints: [null, null],
+      bad: [(c) => ({ attrs: [c.attrs[1] + 1, c.attrs[1]], what: 'lo > hi' })] };
+  },
+  activation(r) {
+    const shape = randShape(r), grad = r.chance(0.4);
+    return { op: grad ? 'activationGrad' : 'activation', outs: [T('f32', shape)], ins: Array.from({ length: grad ? 3 : 1 }, () => T('f32', shape)),
+      attrs: [r.int(0, 12), r.pick([0, 0.1, 0.3])], ints: [[0, 12], null] };
+  },
+  where(r) {
+    const out = randShape(r), dt = r.pick(DTYPES);
+    return { op: 'where', outs: [T(dt, out)], ins: [T('bool', broadcastFrom(r, out)), T(dt, broadcastFrom(r, out)), T(dt, broadcastFrom(r, out))], attrs: null };
+  },
+  broadcastTo(r) {
+    const out = randShape(r), dt = r.pick(DTYPES);
+    return { op: 'broadcastTo', outs: [T(dt, out)], ins: [T(dt, broadcastFrom(r, out))], attrs: null };
+  },
+  reduce(r) {
+    const shape = randShape(r, { empty: 0 }), s = reduceSplit(r, shape);
+    const kind = r.int(0, 2);
+    const op = kind === 0 ? r.pick(['sum', 'prod', 'max', 'min']) : kind === 1 ? r.pick(['any', 'all']) : r.pick(['argMax', 'argMin']);
+    const dt = kind === 1 ? 'bool' : r.pick(['f32', 'i32']);
+    const outDt = kind === 2 ? 'i32' : dt;
+    return { op, outs: [T(outDt, s.kept)], ins: [T(dt, shape, kind === 2 ? { alt: ['f32', 'i32'] } : {})], attrs: [s.outer, s.mid, s.inner],
+      ints: intRange(3, [0, 2 ** 40]), bad: [badSplit] };
+  },
+  cumsum(r) {
+    const shape = randShape(r, { empty: 0 }), s = reduceSplit(r, shape), dt = r.pick(['f32', 'i32']);
+    return { op: 'cumsum', outs: [T(dt, shape)], ins: [T(dt, shape)], attrs: [s.outer, s.mid, s.inner, r.int(0, 1), r.int(0, 1)],
+      ints: [...intRange(3, [0, 2 ** 40]), [0, 1], [0, 1]], bad: [badSplit] };
+  },
+  transpose(r) {
+    const x = randShape(r, { rank: r.int(1, 5) }), perm = shuffled(r, x.map((_, i) => i)), dt = r.pick(DTYPES);
+    return { op: 'transpose', outs: [T(dt, perm.map((p) => x[p]))], ins: [T(dt, x)], attrs: perm, ints: intRange(x.length, [0, x.length - 1]),
+      bad: x.length < 2 ? [] : [(c, r2) => {
+        const attrs = c.attrs.slice(), i = r2.int(0, attrs.length - 1);
+        attrs[i] = attrs[(i + r2.int(1, attrs.length - 1)) % attrs.length];
+        return { attrs, what: `perm ${attrs} repeats an axis` };
+      }] };
+  },
+  stridedSlice(r) {
+    const x = randShape(r, { rank: r.int(1, 4), hi: 6, empty: 0 }), grad = r.chance(0.3), dt = grad ? 'f32' : r.pick(DTYPES);
+    const begin = [], stride = [], y = [];
+    for (const d of x) {
+      const s = r.pick([1, 1, 2, 3, -1, -2]), b = r.int(0, d - 1);
+      const most = s > 0 ? Math.floor((d - 1 - b) / s) + 1 : Math.floor(b / -s) + 1;
+      begin.push(b); stride.push(s); y.push(r.int(1, most));
+    }
+    const [outShape, inShape] = grad ? [x, y] : [y, x];
+    return { op: grad ? 'stridedSliceGrad' : 'stridedSlice', outs: [T(dt, outShape)], ins: [T(dt, inShape)], attrs: [...begin, ...stride],
+      ints: [...x.map((d) => [0, d - 1]), ...x.map(() => [-(2 ** 40), 2 ** 40])],
+      bad: [(c, r2) => {
+        const attrs = c.attrs.slice(), k = r2.int(0, x.length - 1), how = r2.int(0, 2);
+        if (how === 0) attrs[x.length + k] = 0;
+        else if (how === 1) attrs[x.length + k] = r2.pick([2 ** 40, -(2 ** 40), 2 ** 30]) * (y[k] > 1 ? 1 : 0) || 0; // stride 0 when one element
+        else {
+          // begin moved so the slice's last read leaves the axis
+          const n = y[k], s = attrs[x.length + k];
+          attrs[k] = s > 0 ? x[k] - 1 - (n - 1) * s + 1 : (n - 1) * -s - 1;
+          if (attrs[k] < 0 || attrs[k] > x[k] - 1) attrs[x.length + k] = 0;
+        }
+        return { attrs, what: `slice attrs ${attrs} read outside x ${x}` };
+      }] };
+  },
+  concat(r) {
+    const rank = r.int(1, 4), y = randShape(r, { rank }), axis = r.int(0, rank - 1), k = r.pick([1, 2, 3, 3, 3, 5]), dt = r.pick(DTYPES);
+    const parts = Array.from({ length: k }, () => r.int(0, 3));
+    y[axis] = parts.reduce((a, b) => a + b, 0);
+    return { op: 'concat', outs: [T(dt, y)], ins: parts.map((p) => T(dt, y.map((d, i) => (i === axis ? p : d)))), attrs: [axis],
+      ints: [[0, rank - 1]] };
+  },
+  gather(r) {
+    const x = randShape(r, { rank: r.int(1, 3), empty: 0 }), axis = r.int(0, x.length - 1), ind = randShape(r, { rank: r.int(0, 2), empty: 0 });
+    const grad = r.chance(0.3), dt = grad ? 'f32' : r.pick(DTYPES);
+    const y = [...x.slice(0, axis), ...ind, ...x.slice(axis + 1)];
+    const indices = T('i32', ind, { fill: () => r.int(0, x[axis] - 1), indicesBelow: x[axis] });
+    return grad
+      ? { op: 'gatherGrad', outs: [T('f32', x)], ins: [T('f32', y), indices], attrs: [axis], ints: [[0, x.length - 1]] }
+      : { op: 'gather', outs: [T(dt, y)], ins: [T(dt, x), indices], attrs: [axis], ints: [[0, x.length - 1]] };
+  },
+  gatherND(r) {
+    const x = randShape(r, { rank: r.int(1, 3), empty: 0 }), k = r.int(1, x.length), m = r.int(1, 3), dt = r.pick(DTYPES);
+    return { op: 'gatherND', outs: [T(dt, [m, ...x.slice(k)])], ins: [T(dt, x), T('i32', [m, k], { fill: (i) => r.int(0, x[i % k] - 1), indicesBelow: Math.min(...x.slice(0, k)) })],
+      attrs: null };
+  },
+  pad(r) {
+    const x = randShape(r, { rank: r.int(0, 3) }), dt = r.pick(DTYPES);
+    const before = x.map(() => r.int(0, 2)), y = x.map((d, i) => d + before[i] + r.int(0, 2));
+    const value = dt === 'f32' ? r.next() : dt === 'i32' ? r.int(-5, 5) : r.int(0, 1);
+    return { op: 'pad', outs: [T(dt, y)], ins: [T(dt, x)], attrs: [value, ...before], ints: [null, ...x.map(() => [0, 2 ** 40])],
+      bad: [
+        ...(x.length ? [(c, r2) => {
+          const attrs = c.attrs.slice(), k = r2.int(0, x.length - 1);
+          attrs[1 + k] = y[k] - x[k] + r2.int(1, 3);
+          return { attrs, what: `pad before ${attrs[1 + k]} on axis ${k} does not fit` };
+        }] : []),
+        ...(dt === 'i32' ? [(c, r2) => ({ attrs: [r2.pick([0.5, NaN, 2 ** 31, -(2 ** 31) - 1]), ...c.attrs.slice(1)], what: 'an int32 pad value that is not one' })] : []),
+      ] };
+  },
+  tile(r) {
+    const x = randShape(r, { rank: r.int(0, 3) }), dt = r.pick(DTYPES);
+    return { op: 'tile', outs: [T(dt, x.map((d) => d * r.int(1, 3)))], ins: [T(dt, x)], attrs: null };
+  },
+  reverse(r) {
+    const x = randShape(r), dt = r.pick(DTYPES);
+    return { op: 'reverse', outs: [T(dt, x)], ins: [T(dt, x)], attrs: x.map(() => r.int(0, 1)), ints: x.map(() => [0, 1]) };
+  },
+  matMul(r) {
+    const M = r.int(0, 4), N = r.int(1, 4), K = r.int(0, 4), ta = r.int(0, 1), tb = r.int(0, 1);
+    const batch = randShape(r, { rank: r.int(0, 2), hi: 3, empty: 0.05 });
+    const ab = broadcastFrom(r, batch), bb = broadcastFrom(r, batch);
+    return { op: 'matMul', outs: [T('f32', [...batch, M, N])], ins: [T('f32', [...ab, ...(ta ? [K, M] : [M, K])]), T('f32', [...bb, ...(tb ? [N, K] : [K, N])])],
+      attrs: [ta, tb], ints: [[0, 1], [0, 1]] };
+  },
+  logSoftmax(r) {
+    const x = randShape(r), grad = r.chance(0.4);
+    return { op: grad ? 'logSoftmaxGrad' : 'logSoftmax', outs: [T('f32', x)], ins: Array.from({ length: grad ? 2 : 1 }, () => T('f32', x)), attrs: null };
+  },
+};
+const OP_FAMILIES = Object.keys(OP_BUILDERS);
+
+function runOpArgs(r, family = r.pick(OP_FAMILIES)) {
+  const call = OP_BUILDERS[family](r);
+  call.family = family;
+  call.ints = call.ints ?? (call.attrs ? call.attrs.map(() => null) : []);
+  call.bad = call.bad ?? [];
+  call.tensors = [...call.outs, ...call.ins];
+  return [{ kind: 'code', value: opId(call.op), max: opCount() - 1, call }, { kind: 'tensors', call }, S(call.outs.length, { nOut: true }),
+    { kind: 'shapes', call }, { kind: 'attrs', call }];
+}
+
+function fillTensor(a, t, r) {
+  for (let i = 0; i < a.length; i++) {
+    a[i] = t.fill ? t.fill(i) : t.dtype === 'f32' ? r.next() * 2 - 1 : t.dtype === 'i32' ? r.int(-5, 5) : r.int(0, 1);
+  }
+  return a;
+}
+
+// The tensors of a call. 'offset': all of them non-overlapping views of one ArrayBuffer, with
+// gaps (4-byte aligned); 'shared': the same over a SharedArrayBuffer, or each in its own.
+// (runOp once rejected SharedArrayBuffer-backed arrays; glue_dispatch.cpp now reads them with
+// napi_get_typedarray_info, so they are fuzzed like everywhere else.)
+const RUN_OP_SHARED = true;
+function tensorValues(call, r, variation) {
+  if (variation === 'shared' && !RUN_OP_SHARED) variation = 'offset';
+  const pooled = variation === 'offset' || (variation === 'shared' && r.chance(0.5));
+  if (!pooled) return call.tensors.map((t) => fillTensor(typedArray(TYPES[t.dtype], prod(t.shape), () => 0, r, variation), t, r));
+  const at = [];
+  let bytes = 4 * r.int(0, 3);
+  for (const i of shuffled(r, call.tensors.map((_, k) => k))) { // laid out in a random order, with gaps
+    const t = call.tensors[i];
+    at[i] = bytes;
+    bytes += Math.ceil((prod(t.shape) * TYPES[t.dtype].BYTES_PER_ELEMENT) / 4) * 4 + 4 * r.int(0, 2);
+  }
+  const buffer = variation === 'shared' ? new SharedArrayBuffer(bytes + 8) : new ArrayBuffer(bytes + 8);
+  return call.tensors.map((t, i) => fillTensor(new TYPES[t.dtype](buffer, at[i], prod(t.shape)), t, r));
+}
+
+function shapesValue(shapes) {
+  return Int32Array.from(shapes.flatMap((s) => [s.length, ...s]));
+}
+
+// The must-throw changes of a runOp call (each returns { what, must } or null when it does
+// not apply). `args` = [op, tensors, nOutputs, shapes, attrs] of a valid call.
+const RUN_OP_BREAKERS = {
+  notTypedElement(args, call, r) {
+    const i = r.int(0, call.tensors.length - 1);
+    args[1] = args[1].slice();
+    args[1][i] = r.pick([null, undefined, 3, 'x', {}, [1, 2], new ArrayBuffer(8), new DataView(new ArrayBuffer(8)), Array.from(args[1][i])]);
+    return { what: `tensors[${i}] is not a typed array`, must: true };
+  },
+  holeyTensors(args, call, r) {
+    const list = new Array(call.tensors.length);
+    const skip = r.int(0, list.length - 1);
+    args[1].forEach((a, i) => { if (i !== skip) list[i] = a; });
+    args[1] = list;
+    return { what: `tensors[${skip}] is a hole`, must: true };
+  },
+  otherArrayType(args, call, r) {
+    const i = r.int(0, call.tensors.length - 1), n = prod(call.tensors[i].shape);
+    args[1] = args[1].slice();
+    args[1][i] = new (r.pick([Float64Array, Int16Array, Uint16Array, Uint32Array, Int8Array, Uint8ClampedArray, BigInt64Array]))(n);
+    return { what: `tensors[${i}] a ${args[1][i].constructor.name}`, must: true };
+  },
+  otherDtype(args, call, r) {
+    const i = r.int(0, call.tensors.length - 1), t = call.tensors[i];
+    const dt = r.pick(DTYPES.filter((d) => d !== t.dtype));
+    args[1] = args[1].slice();
+    args[1][i] = fillTensor(new TYPES[dt](prod(t.shape)), { dtype: dt }, r);
+    return { what: `tensors[${i}] (${t.dtype}) a ${dt} array`, must: !(t.alt ?? []).includes(dt) };
+  },
+  lengthOff(args, call, r) {
+    const i = r.int(0, call.tensors.length - 1), t = call.tensors[i], n = prod(t.shape);
+    const len = n > 0 && r.chance(0.5) ? n - 1 : n + r.pick([1, 1, 2, 7]);
+    args[1] = args[1].slice();
+    args[1][i] = r.chance(0.5) ? new TYPES[t.dtype](len) : new TYPES[t.dtype](len + 3).subarray(3);
+    return { what: `tensors[${i}] holds ${len} of ${n} elements`, must: true };
+  },
+  detachedTensor(args, call, r) {
+    const nonEmpty = call.tensors.map((t, i) => i).filter((i) => prod(call.tensors[i].shape) > 0);
+    if (nonEmpty.length === 0) return null;
+    const i = r.pick(nonEmpty);
+    args[1] = args[1].slice();
+    args[1][i] = detached(TYPES[call.tensors[i].dtype], 4);
+    return { what: `tensors[${i}] detached`, must: true };
+  },
+  tooManyTensors(args, call, r) {
+    const extra = r.pick([17 - call.ins.length, 17 - call.ins.length + r.int(1, 4), 33 - call.tensors.length, 40]);
+    args[1] = [...args[1], ...Array.from({ length: extra }, () => new Float32Array(1))];
+    args[3] = Int32Array.from([...args[3], ...Array.from({ length: extra }, () => 0)]);
+    return { what: `${args[1].length} tensors (${args[1].length - call.outs.length} inputs)`, must: true };
+  },
+  oneTensorMoreOrLess(args, call, r) {
+    const shapes = call.tensors.map((t) => t.shape.slice());
+    args[1] = args[1].slice();
+    if (r.chance(0.5) && call.ins.length > 1) {
+      args[1].pop();
+      shapes.pop();
+      args[3] = shapesValue(shapes);
+      // concat without an empty part is still a valid concat
+      const empty = prod(call.tensors[call.tensors.length - 1].shape) === 0;
+      return { what: `${args[1].length - call.outs.length} inputs (the last dropped)`, must: !(call.op === 'concat' && empty) };
+    } else {
+      args[1].push(new Float32Array(1));
+      shapes.push([]);
+    }
+    args[3] = shapesValue(shapes);
+    return { what: `${args[1].length - call.outs.length} inputs`, must: true };
+  },
+  // The shapes array.
+  shapesCut(args, call, r) {
+    if (args[3].length === 0) return null;
+    args[3] = args[3].slice(0, r.int(0, args[3].length - 1));
+    return { what: `shapes cut to ${args[3].length} values`, must: true };
+  },
+  shapesExtra(args, call, r) {
+    args[3] = Int32Array.from([...args[3], ...Array.from({ length: r.int(1, 3) }, () => r.int(0, 3))]);
+    return { what: `shapes with ${args[3].length} values (extra at the end)`, must: true };
+  },
+  shapeValue(args, call, r) {
+    const i = r.int(0, call.tensors.length - 1), shapes = call.tensors.map((t) => t.shape.slice());
+    const how = r.int(0, 4);
+    let what, must = true;
+    if (how === 0 && shapes[i].length > 0) {
+      shapes[i][r.int(0, shapes[i].length - 1)] = r.pick([-1, -2, -(2 ** 31)]);
+      what = 'a negative dimension';
+    } else if (how === 1) {
+      args[3] = shapesValue(shapes);
+      // the rank entry of tensor i, replaced by one above 8 (or negative)
+      let at = 0;
+      for (let k = 0; k < i; k++) at += 1 + shapes[k].length;
+      args[3][at] = r.pick([9, 10, 16, 2 ** 31 - 1, -1]);
+      return { what: `tensor ${i}'s rank ${args[3][at]}`, must: true };
+    } else if (how === 2) {
+      shapes[i] = r.pick([[2 ** 20, 2 ** 20, 2], [2 ** 31 - 1, 2 ** 31 - 1], [2 ** 14, 2 ** 14, 2 ** 14], [65536, 65536, 65536, 65536, 1, 1, 1, 1]]);
+      what = `a shape of ${prod(shapes[i])} elements (> 2^40)`;
+    } else if (how === 3 && shapes[i].length > 0) {
+      const k = r.int(0, shapes[i].length - 1);
+      shapes[i][k] += r.pick([1, 2]);
+      what = `dimension ${k} grown`;
+      must = prod(call.tensors[i].shape) > 0;
+    } else {
+      shapes[i] = [...shapes[i], ...Array.from({ length: 9 - shapes[i].length }, () => 1)];
+      what = 'rank 9 (all ones)';
+    }
+    args[3] = shapesValue(shapes);
+    return { what: `tensor ${i}: ${what}`, must };
+  },
+  // attributes
+  attrsCount(args, call, r) {
+    const n = call.attrs ? call.attrs.length : 0;
+    const m = r.pick([n + 1, n + 2, Math.max(0, n - 1), 65, 100]);
+    if (m === n) return null;
+    const attrs = new Float64Array(m);
+    for (let k = 0; k < m; k++) attrs[k] = k < n ? call.attrs[k] : r.int(0, 1);
+    args[4] = attrs;
+    return { what: `${m} attributes (wants ${n})`, must: true };
+  },
+  attrOutOfRange(args, call, r) {
+    const ints = call.ints.map((v, k) => k).filter((k) => call.ints[k]);
+    if (ints.length === 0) return null;
+    const k = r.pick(ints), [lo, hi] = call.ints[k];
+    args[4] = Float64Array.from(call.attrs);
+    args[4][k] = r.pick([lo - 1, hi + 1, hi + 1000, -(2 ** 53), 2 ** 53, 2 ** 63, call.attrs[k] + 0.5, NaN, Infinity, -Infinity]);
+    return { what: `attrs[${k}] = ${args[4][k]} (wants an integer in [${lo}, ${hi}])`, must: true };
+  },
+  attrOpSpecific(args, call, r) {
+    if (call.bad.length === 0) return null;
+    const b = r.pick(call.bad)(call, r);
+    if (!b) return null;
+    if (b.attrs) args[4] = Float64Array.from(b.attrs);
+    return { what: b.what, must: true };
+  },
+  indexOutOfRange(args, call, r) {
+    const at = call.tensors.findIndex((t) => t.indicesBelow !== undefined && prod(t.shape) > 0);
+    if (at < 0) return null;
+    const t = call.tensors[at];
+    args[1] = args[1].slice();
+    const values = Int32Array.from(args[1][at]);
+    values[r.int(0, values.length - 1)] = r.pick([-1, -(2 ** 31), 2 ** 31 - 1, t.indicesBelow === undefined ? 1000 : 1000 + t.indicesBelow, 4096]);
+    args[1][at] = values;
+    return { what: `tensors[${at}] holds an index out of range`, must: true };
+  },
+  // an output sharing memory with another tensor
+  aliasSame(args, call, r) {
+    if (prod(call.outs[0].shape) === 0) return null;
+    const j = r.int(call.outs.length, call.tensors.length - 1);
+    args[1] = args[1].slice();
+    args[1][j] = args[1][0];
+    return { what: `output 0 passed again as tensors[${j}]`, must: true };
+  },
+  aliasOverlap(args, call, r) {
+    const out = call.outs[0], nOut = prod(out.shape);
+    const js = call.tensors.map((t, i) => i).filter((i) => i >= call.outs.length && prod(call.tensors[i].shape) > 0);
+    if (nOut === 0 || js.length === 0) return null;
+    const j = r.pick(js), nIn = prod(call.tensors[j].shape), Type = TYPES[out.dtype];
+    // One buffer of out's element type: the two views overlap by at least one element.
+    const shift = r.int(-(nIn - 1), nOut - 1), base = Math.max(0, -shift);
+    const buffer = new Type(base + Math.max(nOut, shift + nIn) + 2);
+    args[1] = args[1].slice();
+    args[1][0] = buffer.subarray(base, base + nOut);
+    args[1][j] = buffer.subarray(base + shift, base + shift + nIn);
+    return { what: `output 0 and tensors[${j}] overlap (views ${shift} apart in one buffer)`, must: true };
+  },
+};
+
+const RUN_OP_GROUPS = {
+  opTensors: ['notTypedElement', 'holeyTensors', 'otherArrayType', 'otherDtype', 'lengthOff', 'detachedTensor', 'tooManyTensors',
+    'oneTensorMoreOrLess', 'indexOutOfRange'],
+  opShapes: ['shapesCut', 'shapesExtra', 'shapeValue'],
+  opAttrs: ['attrsCount', 'attrOutOfRange', 'attrOpSpecific', 'attrOpSpecific', 'indexOutOfRange', 'indexOutOfRange'],
+  opAlias: ['aliasSame', 'aliasOverlap'],
+};
+function runOpMalformation(group) {
+  return (args, descs, r) => {
+    const call = descs.find((d) => d.kind === 'tensors')?.call;
+    if (!call || args.length < 5) return null;
+    for (let tries = 0; tries < 8; tries++) {
+      const result = RUN_OP_BREAKERS[r.pick(RUN_OP_GROUPS[group])](args, call, r);
+      if (result) return result;
+    }
+    return null;
+  };
+}
+
+SPECS.runOp = Object.assign((r, family) => runOpArgs(r, family), { weight: 15, variants: OP_FAMILIES });
+SPECS.opTable = () => []; // no arguments; extra ones are ignored
+
+// Calls that crashed or hung the native code when this fuzzer found them (fixed since: sizes
+// checked in ops_reduce.cpp, strides bounded in ops_shape.cpp, empty outputs returned at once).
+// test/native-fuzz.test.js runs each in its own child process: it must throw, or return at once
+// where the result is empty.
+const KNOWN_CRASHES = [
+  { name: 'runOp', what: 'sum: outer*inner wraps int64 when mid = 0 (77158673929 * 239075442 = 2^64 + 2): writes far past y (SIGSEGV)',
+    args: () => [opId('sum'), [new Float32Array(2), new Float32Array(0)], 1, Int32Array.of(1, 2, 1, 0), Float64Array.of(77158673929, 0, 239075442)] },
+  { name: 'runOp', what: 'any: the same wrap (mid = 0) (SIGSEGV)',
+    args: () => [opId('any'), [new Uint8Array(2), new Uint8Array(0)], 1, Int32Array.of(1, 2, 1, 0), Float64Array.of(77158673929, 0, 239075442)] },
+  { name: 'runOp', what: 'cumsum: outer = 2^40, mid = 0 on an empty x: 2^40 empty lines (hang)',
+    args: () => [opId('cumsum'), [new Float32Array(0), new Float32Array(0)], 1, Int32Array.of(1, 0, 1, 0), Float64Array.of(2 ** 40, 0, 1, 0, 0)] },
+  { name: 'runOp', what: 'stridedSlice: (n-1)*stride = 2^24 * 2^40 wraps to 0, passes the bounds check, reads 2^40 apart (SIGSEGV)',
+    args: () => [opId('stridedSlice'), [new Uint8Array(2 ** 24 + 1), new Uint8Array(1)], 1, Int32Array.of(1, 2 ** 24 + 1, 1, 1), Float64Array.of(0, 2 ** 40)] },
+  { name: 'runOp', what: 'stridedSliceGrad: the same wrap, WRITES 2^40 * 4 bytes apart (SIGSEGV)',
+    args: () => [opId('stridedSliceGrad'), [new Float32Array(1), new Float32Array(2 ** 24 + 1)], 1, Int32Array.of(1, 1, 1, 2 ** 24 + 1), Float64Array.of(0, 2 ** 40)] },
+  { name: 'runOp', what: 'gather: x [2^20,2^20,1,0] along axis 2: outer = 2^40 rows of 0 bytes (hang)',
+    args: () => [opId('gather'), [new Float32Array(0), new Float32Array(0), Int32Array.of(0)], 1,
+      Int32Array.of(4, 2 ** 20, 2 ** 20, 1, 0, 4, 2 ** 20, 2 ** 20, 1, 0, 1, 1), Float64Array.of(2)] },
+  { name: 'runOp', what: 'gatherGrad: dx [2^20,2^20,1,0] along axis 2: 2^40 outer iterations (hang)',
+    args: () => [opId('gatherGrad'), [new Float32Array(0), new Float32Array(0), Int32Array.of(0)], 1,
+      Int32Array.of(4, 2 ** 20, 2 ** 20, 1, 0, 4, 2 ** 20, 2 ** 20, 1, 0, 1, 1), Float64Array.of(2)] },
+];
+
+function knownCrashCase(native, i) {
+  const k = KNOWN_CRASHES[i];
+  return { name: k.name, fn: native[k.name], args: k.args(), must: true, what: `known crash ${i}: ${k.what}` };
+}
+
 // ---- making values ------------------------------------------------------------------------
 
 function typedArray(Type, len, fill, r, variation) {
@@ -356,6 +822,9 @@ function valueOf(desc, r, variation) {
     case 'list': return desc.sizes.map((n) => typedArray(Float32Array, n, null, r, variation));
     case 'list?': return desc.present ? desc.sizes.map((n) => typedArray(Float32Array, n, null, r, variation)) : null;
     case 'hyper': return { ...desc.value };
+    case 'tensors': return tensorValues(desc.call, r, variation);
+    case 'shapes': return shapesValue(desc.call.tensors.map((t) => t.shape));
+    case 'attrs': return desc.call.attrs ? Float64Array.from(desc.call.attrs) : r.pick([null, null, undefined, new Float64Array(0)]);
     default: return desc.value;
   }
 }
@@ -382,6 +851,15 @@ function wrongTypeFor(desc, r) {
     case 'hyper': return r.pick([null, undefined, 3, 'adam']);
     case 'list': return r.pick([null, undefined, new Float32Array(3), 'x', 5]);
     case 'list?': return r.pick([new Float32Array(3), 'x', 5, {}]);
+    case 'tensors': return r.pick([null, undefined, new Float32Array(3), { length: 2, 0: new Float32Array(1) }, 'x', 5, new Map()]);
+    case 'shapes': {
+      const v = shapesValue(desc.call.tensors.map((t) => t.shape));
+      return r.pick([Float32Array.from(v), Array.from(v), Uint32Array.from(v), Int16Array.from(v), null, undefined, 'x']);
+    }
+    case 'attrs': {
+      const v = desc.call.attrs ?? [];
+      return r.pick([Float32Array.from(v), Array.from(v), Int32Array.from(v), 3, 'x', {}, true, new ArrayBuffer(8 * v.length)]);
+    }
     default: return r.pick(NOT_A_NUMBER);
   }
 }
@@ -531,6 +1009,11 @@ const MALFORMATIONS = {
     args[at] = null;
     return { what: `list argument ${at} (a slot the optimizer needs) null`, must: true };
   },
+  // runOp's (see RUN_OP_BREAKERS)
+  opTensors: runOpMalformation('opTensors'),
+  opShapes: runOpMalformation('opShapes'),
+  opAttrs: runOpMalformation('opAttrs'),
+  opAlias: runOpMalformation('opAlias'),
 };
 
 /**
@@ -539,19 +1022,36 @@ const MALFORMATIONS = {
  */
 function makeCase(native, seed, i) {
   const r = makeRng((seed * 1000003 + i * 7919) >>> 0);
-  const names = [...Object.keys(SPECS).map((n) => ['', n]), ...Object.keys(CUDA_SPECS).map((n) => ['cudaOps.', n])];
+  const names = caseNames();
   const [prefix, name] = names[i % names.length];
   const spec = prefix ? CUDA_SPECS[name] : SPECS[name];
   const descs = spec(r);
-  const variation = r.pick([null, null, 'shared', 'offset']);
+  const call = descs.find((d) => d.kind === 'tensors')?.call;
+  let variation = r.pick([null, null, 'shared', 'offset']);
+  if (call && variation === 'shared' && !RUN_OP_SHARED) variation = 'offset'; // see RUN_OP_SHARED
   const args = descs.map((d) => valueOf(d, r, variation));
-  const kinds = Object.keys(MALFORMATIONS);
+  // runOp's own malformations only where they apply (the other functions keep their mix), and
+  // there three times as often as the generic ones.
+  const own = Object.keys(MALFORMATIONS).filter((k) => k.startsWith('op'));
+  const kinds = [...Object.keys(MALFORMATIONS).filter((k) => !k.startsWith('op')), ...(call ? [...own, ...own, ...own] : [])];
   let result = null;
   for (let tries = 0; tries < 20 && result === null; tries++) result = MALFORMATIONS[r.pick(kinds)](args, descs, r);
   if (result === null) result = { what: 'extra arguments only', must: false };
   if (args.length === descs.length && r.chance(0.2)) args.push(...Array.from({ length: r.int(1, 3) }, () => r.pick([1, 'x', null, new Float32Array(2), {}])));
   const fn = prefix ? native.cudaOps[name] : native[name];
-  return { name: prefix + name, fn, args, must: result.must, what: result.what + (variation ? `, ${variation} arrays` : '') };
+  return { name: prefix + name, fn, args, must: result.must, op: call?.op, family: call?.family,
+    what: (call ? `${call.op}: ` : '') + result.what + (variation ? `, ${variation} arrays` : '') };
+}
+
+// Every function once per round; one with a `weight` (runOp, whose calls span the op table) that many times.
+let caseNameList = null;
+function caseNames() {
+  if (!caseNameList) {
+    caseNameList = [];
+    for (const [n, spec] of Object.entries(SPECS)) for (let k = 0; k < (spec.weight ?? 1); k++) caseNameList.push(['', n]);
+    for (const n of Object.keys(CUDA_SPECS)) caseNameList.push(['cudaOps.', n]);
+  }
+  return caseNameList;
 }
 
 /** A valid call of every function (to show the builders are right: the mutations then test one thing). */
@@ -560,13 +1060,17 @@ function validCalls(native, seed) {
   const out = [];
   for (const [prefix, specs] of [['', SPECS], ['cudaOps.', CUDA_SPECS]]) {
     for (const [name, spec] of Object.entries(specs)) {
-      const descs = spec(r);
-      if (descs.some((d) => d.noValidCall)) continue;
-      const variation = r.pick([null, 'shared', 'offset']);
-      out.push({ name: prefix + name, fn: prefix ? native.cudaOps[name] : native[name], args: descs.map((d) => valueOf(d, r, variation)) });
+      for (const variant of spec.variants ?? [undefined]) { // runOp: every op family
+        const descs = spec(r, variant);
+        if (descs.some((d) => d.noValidCall)) continue;
+        const variation = r.pick([null, 'shared', 'offset']);
+        const call = descs.find((d) => d.kind === 'tensors')?.call;
+        out.push({ name: prefix + name + (call ? ` ${call.op}` : ''), fn: prefix ? native.cudaOps[name] : native[name],
+          args: descs.map((d) => valueOf(d, r, variation)) });
+      }
     }
   }
   return out;
 }
 
-module.exports = { SPECS, CUDA_SPECS, makeCase, validCalls, makeRng };
+module.exports = { SPECS, CUDA_SPECS, OP_FAMILIES, KNOWN_CRASHES, makeCase, knownCrashCase, validCalls, makeRng };

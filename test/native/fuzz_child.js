@@ -2,19 +2,21 @@
 // parent (test/native-fuzz.test.js) reads the progress file to name the case that did.
 //
 // usage: node fuzz_child.js SEED FIRST COUNT PROGRESS_FILE
+// (SEED "known": the calls of KNOWN_CRASHES in fuzz_cases.js, FIRST to FIRST + COUNT - 1.)
 // Writes "case <i> <name>: <what>" to PROGRESS_FILE before each call (synchronously), and on
 // stdout one JSON summary at the end: {cases, threw, returnedMay, failures: [...]}.
 'use strict';
 const fs = require('fs');
 const path = require('path');
 const { native } = require(path.resolve(__dirname, '..', '..', 'dist', 'native.js'));
-const { makeCase } = require('./fuzz_cases');
+const { makeCase, knownCrashCase } = require('./fuzz_cases');
 
+const known = process.argv[2] === 'known';
 const [seed, first, count] = process.argv.slice(2, 5).map(Number);
 const progress = fs.openSync(process.argv[5], 'w');
 const summary = { cases: 0, threw: 0, returnedMay: 0, failures: [] };
 for (let i = first; i < first + count; i++) {
-  const c = makeCase(native, seed, i);
+  const c = known ? knownCrashCase(native, i) : makeCase(native, seed, i);
   fs.writeSync(progress, `case ${i} ${c.name}: ${c.what}\n`);
   summary.cases++;
   const t0 = process.hrtime.bigint();
