@@ -21,6 +21,7 @@ export function range(start: number, stop: number, step = 1, dtype: 'float32' | 
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(expected('a finite number', `range(${name})`, v));
   }
   if (step === 0) throw new RangeError('range: step must not be 0');
+  if (dtype !== 'float32' && dtype !== 'int32') throw new TypeError(expected("'float32' or 'int32'", 'range(dtype)', dtype));
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const out = new (arrayTypeOf(dtype))(n);
   for (let i = 0; i < n; i++) out[i] = start + i * step;
@@ -41,8 +42,9 @@ export function eye(numRows: number, numColumns?: number, batchShape?: number[],
   const cols = numColumns ?? numRows;
   if (!Number.isInteger(numRows) || numRows < 0) throw new RangeError(expected('a non-negative integer', 'eye(numRows)', numRows));
   if (!Number.isInteger(cols) || cols < 0) throw new RangeError(expected('a non-negative integer', 'eye(numColumns)', numColumns));
+  if (dtype !== 'float32' && dtype !== 'int32') throw new TypeError(expected("'float32' or 'int32'", 'eye(dtype)', dtype));
   const batch = batchShape ?? [];
-  const t = fill([...batch, numRows, cols], 0, dtype === 'bool' ? 'int32' : dtype);
+  const t = fill([...batch, numRows, cols], 0, dtype);
   const v = t.values;
   const per = numRows * cols;
   for (let b = 0; b < v.length / Math.max(per, 1); b++) for (let i = 0; i < Math.min(numRows, cols); i++) v[b * per + i * cols + i] = 1;
