@@ -53,6 +53,9 @@ struct TensorView {
   int32_t* i32() const { return static_cast<int32_t*>(data); }
   uint8_t* u8() const { return static_cast<uint8_t*>(data); }
   int64_t dim(int i) const { return shape[i]; }
+  // The tensor as rows of its last axis (a scalar is one row of one): what softmax-like ops walk.
+  int64_t cols() const { return rank == 0 ? 1 : shape[rank - 1]; }
+  int64_t rows() const { return cols() == 0 ? 0 : size / cols(); }
   std::string shape_string() const;
 };
 

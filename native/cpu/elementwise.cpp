@@ -7,36 +7,14 @@
 
 #include "core/errors.h"
 #include "core/thread_pool.h"
+#include "cpu/parallel.h"
 
 namespace tn {
 namespace cpu {
 namespace {
 
-constexpr int64_t kParallelElements = 1 << 14;
 constexpr float kSeluAlpha = 1.6732632423543772f;
 constexpr float kSeluScale = 1.0507009873554805f;
-
-// Splits `rows` rows of `cols` elements over the pool when the total is large enough.
-template <typename Fn>
-void for_rows(int64_t rows, int64_t cols, Fn&& fn) {
-  const int64_t total = rows * cols;
-  if (total < kParallelElements || rows < 2) {
-    fn(0, rows);
-    return;
-  }
-  const int64_t grain = std::max<int64_t>(1, kParallelElements / std::max<int64_t>(cols, 1) / 2);
-  parallel_for(rows, grain, fn);
-}
-
-// Splits a flat range of n elements over the pool.
-template <typename Fn>
-void for_range(int64_t n, Fn&& fn) {
-  if (n < kParallelElements) {
-    fn(0, n);
-    return;
-  }
-  parallel_for(n, kParallelElements / 2, fn);
-}
 
 inline float sigmoid(float z) {
   // Stable for large |z|: never evaluates exp of a large positive number.

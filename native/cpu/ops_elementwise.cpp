@@ -19,21 +19,12 @@
 #include "core/op_registry.h"
 #include "core/thread_pool.h"
 #include "cpu/elementwise.h"
+#include "cpu/parallel.h"
 
 namespace tn {
 namespace {
 
-constexpr int64_t kParallelElements = 1 << 15;
-
-// Splits [0, n) over the pool when n is large enough to pay for the hand-off.
-template <typename Fn>
-void for_range(int64_t n, Fn&& fn) {
-  if (n < kParallelElements) {
-    fn(int64_t(0), n);
-    return;
-  }
-  parallel_for(n, kParallelElements / 2, fn);
-}
+using cpu::for_range;
 
 // ---- broadcasting ------------------------------------------------------------------------
 
@@ -288,20 +279,14 @@ cpu::Activation activation_attr(const KernelArgs& a) {
   return cpu::Activation(a.int_attr(0, 0, int64_t(cpu::Activation::Count) - 1));
 }
 
-// Rows of the last axis (softmax normalizes along it); a scalar is one row of one.
-void rows_cols(const TensorView& x, int64_t* rows, int64_t* cols) {
-  *cols = x.rank == 0 ? 1 : x.shape[x.rank - 1];
-  *rows = *cols == 0 ? 0 : x.size / *cols;
-}
-
 void activation_k(const KernelArgs& a) {
   a.expect(1, 1, 2);
   check_same_shape(a, a.in(0), a.out(0), "x and y");
   check_dtype(a, a.in(0), DType::Float32, "x");
   check_dtype(a, a.out(0), DType::Float32, "y");
-  int64_t rows, cols;
-  rows_cols(a.in(0), &rows, &cols);
-  cpu::activation_forward(activation_attr(a), float(a.attr(1)), a.out(0).f32(), a.in(0).f32(), rows, cols);
+  // softmax normalizes along the last axis
+  cpu::activation_forward(activation_attr(a), float(a.attr(1)), a.out(0).f32(), a.in(0).f32(), a.in(0).rows(),
+                          a.in(0).cols());
 }
 
 void activation_grad_k(const KernelArgs& a) {
@@ -311,10 +296,8 @@ void activation_grad_k(const KernelArgs& a) {
     check_dtype(a, a.in(i), DType::Float32, "every input");
   }
   check_dtype(a, a.out(0), DType::Float32, "dx");
-  int64_t rows, cols;
-  rows_cols(a.out(0), &rows, &cols);
   cpu::activation_backward(activation_attr(a), float(a.attr(1)), a.out(0).f32(), a.in(0).f32(), a.in(1).f32(),
-                           a.in(2).f32(), rows, cols);
+                           a.in(2).f32(), a.out(0).rows(), a.out(0).cols());
 }
 
 // ---- binary ------------------------------------------------------------------------------

@@ -4,23 +4,12 @@
 #include <cstdint>
 
 #include "core/op_registry.h"
-#include "core/thread_pool.h"
+#include "cpu/parallel.h"
 
 namespace tn {
 namespace {
 
-constexpr int64_t kParallelElements = 1 << 14;
-
-void rows_cols(const TensorView& x, int64_t* rows, int64_t* cols) {
-  *cols = x.rank == 0 ? 1 : x.shape[x.rank - 1];
-  *rows = *cols == 0 ? 0 : x.size / *cols;
-}
-
-template <typename Fn>
-void for_rows(int64_t rows, int64_t cols, Fn&& fn) {
-  if (rows * cols < kParallelElements || rows < 2) return fn(int64_t(0), rows);
-  parallel_for(rows, std::max<int64_t>(1, kParallelElements / std::max<int64_t>(cols, 1) / 2), fn);
-}
+using cpu::for_rows;
 
 // y = x - max - log(sum(exp(x - max))) along the last axis. x, y: (rows, cols)
 void log_softmax_k(const KernelArgs& a) {
@@ -28,8 +17,7 @@ void log_softmax_k(const KernelArgs& a) {
   check_same_shape(a, a.in(0), a.out(0), "x and y");
   check_dtype(a, a.in(0), DType::Float32, "x");
   check_dtype(a, a.out(0), DType::Float32, "y");
-  int64_t rows, cols;
-  rows_cols(a.in(0), &rows, &cols);
+  const int64_t rows = a.in(0).rows(), cols = a.in(0).cols();
   const float* x = a.in(0).f32();
   float* y = a.out(0).f32();
   for_rows(rows, cols, [&](int64_t r0, int64_t r1) {
@@ -55,8 +43,7 @@ void log_softmax_grad_k(const KernelArgs& a) {
   check_same_shape(a, a.in(1), a.out(0), "y and dx");
   for (int i = 0; i < 2; i++) check_dtype(a, a.in(i), DType::Float32, "dy and y");
   check_dtype(a, a.out(0), DType::Float32, "dx");
-  int64_t rows, cols;
-  rows_cols(a.out(0), &rows, &cols);
+  const int64_t rows = a.out(0).rows(), cols = a.out(0).cols();
   const float* dy = a.in(0).f32();
   const float* y = a.in(1).f32();
   float* dx = a.out(0).f32();

@@ -19,11 +19,12 @@
 #include "core/checked_size.h"
 #include "core/op_registry.h"
 #include "core/thread_pool.h"
+#include "cpu/parallel.h"
 
 namespace tn {
 namespace {
 
-constexpr int64_t kParallelElements = 1 << 15;
+using cpu::kParallelElements;
 constexpr int64_t kInnerBlock = 256;
 
 struct ReduceShape {

@@ -15,11 +15,12 @@
 #include "core/checked_size.h"
 #include "core/op_registry.h"
 #include "core/thread_pool.h"
+#include "cpu/parallel.h"
 
 namespace tn {
 namespace {
 
-constexpr int64_t kParallelElements = 1 << 15;
+using cpu::kParallelElements;
 constexpr int kMaxCopyRank = 2 * kMaxRank;  // tile views each axis as (repeat, size)
 
 struct StridedCopy {
@@ -85,8 +86,7 @@ void run_copy(const StridedCopy& c, T* dst, const T* src) {
       }
     }
   };
-  if (total < kParallelElements) chunk(0, total);
-  else parallel_for(total, kParallelElements / 2, chunk);
+  cpu::for_range(total, chunk);
 }
 
 void copy_words(const StridedCopy& c, const TensorView& y, int64_t dst_offset, const TensorView& x, int64_t src_offset) {
