@@ -50,6 +50,8 @@ export class Tensor {
    * their memory]). tn.tensor() also converts and infers; this constructor only checks.
    */
   constructor(values: TypedArray, shape: number[], dtype: DType = dtypeOfArray(values)) {
+    const isView = viewOf.next;
+    viewOf.next = false;  // read once, first: a constructor that throws leaves no flag behind
     if (dtype !== 'float32' && dtype !== 'int32' && dtype !== 'bool') {
       throw new TypeError(expected("'float32', 'int32' or 'bool'", 'dtype', dtype));
     }
@@ -67,8 +69,7 @@ export class Tensor {
     this.dtype = dtype;
     this.size = size;
     this.memory = values;
-    this.tracking = trackTensor(this, viewOf.next ? 0 : values.byteLength);
-    viewOf.next = false;
+    this.tracking = trackTensor(this, isView ? 0 : values.byteLength);
   }
 
   get rank(): number {

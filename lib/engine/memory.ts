@@ -96,8 +96,3 @@ export function withScope<T>(fn: () => T, keep: (result: T) => Iterable<Tensor>)
   }
   return result;
 }
-
-/** Whether a scope is open (tensors made now are freed when it closes). */
-export function inScope(): boolean {
-  return scopes.length > 0;
-}

@@ -74,18 +74,9 @@ for (const op of opNames) {
   });
 }
 
-// The engine's current backend for ops. Until the CUDA plugin registers kernels this is 'cpu'.
-let current = 'cpu';
-
-/** The backend ops run on now. */
-export function engineBackend(): string {
-  return current;
-}
-
-export function setEngineBackend(name: string): void {
-  if (!backends.has(name)) throw new Error(`No engine backend '${name}' (known: ${[...backends.keys()].join(', ')})`);
-  current = name;
-}
+// The backend ops run on. Only 'cpu' exists until a device backend registers its kernels (and
+// a way to choose it is added with it).
+const current = 'cpu';
 
 export interface OutputSpec {
   shape: number[];

@@ -29,10 +29,6 @@ export function registerGradient(op: string, grad: GradFn): void {
   gradientsByOp.set(op, grad);
 }
 
-export function hasGradient(op: string): boolean {
-  return gradientsByOp.has(op);
-}
-
 export class Tape {
   readonly nodes: TapeNode[] = [];
   /** Tensors that depend on a watched source (the sources included). */
@@ -41,10 +37,6 @@ export class Tape {
 
 const tapes: Tape[] = [];
 let paused = 0;
-
-export function isRecording(): boolean {
-  return tapes.length > 0 && paused === 0;
-}
 
 /** Records an op on every active tape that watches one of its inputs. */
 export function recordOp(op: string, inputs: Tensor[], outputs: Tensor[], attrs: readonly number[], grad?: GradFn): void {

@@ -5,6 +5,7 @@ import { expected } from '../errors';
 import { DType, Tensor } from '../tensor';
 import { run1 } from '../engine/registry';
 import { registerGradient, TapeNode } from '../engine/tape';
+import { zerosLike } from './creation';
 import { sum } from './reduce';
 import { reshape, transpose } from './shape';
 import {
@@ -12,13 +13,6 @@ import {
 } from './util';
 
 // ---- helpers ------------------------------------------------------------------------------
-
-/** A scalar of a dtype (used by gradients and by ops taking numbers). */
-export function scalarOf(value: number, dtype: DType = 'float32'): Tensor {
-  const t = new Tensor(new (dtype === 'int32' ? Int32Array : dtype === 'bool' ? Uint8Array : Float32Array)(1), [], dtype);
-  t.values[0] = value;
-  return t;
-}
 
 /** dy summed over the axes along which an input of `shape` was broadcast, in that shape. */
 export function reduceTo(dy: Tensor, shape: readonly number[]): Tensor {
@@ -71,10 +65,7 @@ export const sinh = (x: TensorLike): Tensor => unary('sinh', x);
 export const cosh = (x: TensorLike): Tensor => unary('cosh', x);
 export const erf = (x: TensorLike): Tensor => unary('erf', x);
 
-const zeroGrad = (dys: Tensor[], node: TapeNode): (Tensor | null)[] => node.inputs.map((x) => zerosOf(x));
-function zerosOf(x: Tensor): Tensor {
-  return new Tensor(new Float32Array(x.size), x.shape.slice(), 'float32');
-}
+const zeroGrad = (dys: Tensor[], node: TapeNode): (Tensor | null)[] => node.inputs.map((x) => zerosLike(x));
 const x0 = (n: TapeNode): Tensor => n.inputs[0];
 const y0 = (n: TapeNode): Tensor => n.outputs[0];
 
@@ -142,7 +133,7 @@ export function clipByValue(x: TensorLike, clipValueMin: number, clipValueMax: n
 registerGradient('clipByValue', ([dy], n) => {
   const x = x0(n);
   const inside = logicalAnd(greaterEqual(x, n.attrs[0]), lessEqual(x, n.attrs[1]));
-  return [where(inside, dy, zerosOf(dy))];
+  return [where(inside, dy, zerosLike(dy))];
 });
 
 // ---- activations ------------------------------------------------------------------------
@@ -236,7 +227,7 @@ registerGradient('pow', ([dy], n) => {
   const a = a0(n), b = b0(n), y = y0(n);
   const da = mul(dy, mul(b, pow(a, sub(b, 1))));
   // d/db a^b = a^b log a, taken as 0 where a <= 0 (as tfjs).
-  const db = mul(dy, mul(y, where(greater(a, 0), log(a), zerosOf(a))));
+  const db = mul(dy, mul(y, where(greater(a, 0), log(a), zerosLike(a))));
   return [reduceTo(da, a.shape), reduceTo(db, b.shape)];
 });
 registerGradient('maximum', ([dy], n) => [
@@ -293,7 +284,7 @@ export function where(condition: TensorLike, a: TensorLike, b: TensorLike): Tens
 }
 registerGradient('where', ([dy], n) => {
   const [c, a, b] = n.inputs;
-  const zero = zerosOf(dy);
+  const zero = zerosLike(dy);
   return [null, reduceTo(where(c, dy, zero), a.shape), reduceTo(where(c, zero, dy), b.shape)];
 });
 

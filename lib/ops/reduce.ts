@@ -3,11 +3,11 @@
 // (outer, mid, inner) view; reduce() below moves non-adjacent reduced axes together with one
 // transpose first.
 import { expected } from '../errors';
-import { DType, Tensor } from '../tensor';
+import { DType, Tensor, scalar } from '../tensor';
 import { run1 } from '../engine/registry';
 import { registerGradient, TapeNode } from '../engine/tape';
 import {
-  abs, add, broadcastTo, cast, div, equal, exp, isFinite, log, mul, scalarOf, sqrt, square, sub, where,
+  abs, add, broadcastTo, cast, div, equal, exp, isFinite, log, mul, sqrt, square, sub, where,
 } from './elementwise';
 import { reshape, transpose } from './shape';
 import { TensorLike, checkFloat, checkNumeric, normalizeAxes, normalizeAxis, toTensor } from './util';
@@ -144,7 +144,7 @@ export function logSumExp(x: TensorLike, axis?: number | number[] | null, keepDi
   const axes = normalizeAxes(axis, t.rank, 'logSumExp');
   const m = reduce('max', t, axes, true, 'float32');
   // A row of -inf has max -inf: subtracting it would give NaN, so such rows use 0.
-  const safe = where(isFinite(m), m, scalarOf(0));
+  const safe = where(isFinite(m), m, scalar(0));
   const s = log(reduce('sum', exp(sub(t, safe)), axes, true, 'float32'));
   const out = add(s, safe);
   return keepDims ? out : reshape(out, keptShape(t.shape, axes, false));
