@@ -7,6 +7,7 @@
         "native/addon/glue_core.cpp",
         "native/core/thread_pool.cpp",
         "native/cpu/gemm.cpp",
+        "native/cpu/dense.cpp",
         "native/cpu/elementwise.cpp",
         "native/cpu/loss.cpp",
         "native/cpu/optim.cpp",

@@ -18,8 +18,15 @@ export interface TapeNode {
   grad?: GradFn;
 }
 
-/** Gradients of an op's inputs from its outputs' gradients (null: no gradient for that input). */
-export type GradFn = (dys: Tensor[], node: TapeNode) => (Tensor | null)[];
+/**
+ * Gradients of an op's inputs from its outputs' gradients (null: no gradient for that input).
+ * dys has one tensor per output (zeros where an output got no gradient); `present` says which
+ * outputs did, so an op whose extra outputs are usually unused (a fused op's saved
+ * intermediates) can skip their terms; `needed` says which inputs' gradients are used (float32
+ * inputs that depend on a source), so a costly one nobody reads (the first layer's dx) can be
+ * skipped by returning null.
+ */
+export type GradFn = (dys: Tensor[], node: TapeNode, present: boolean[], needed: boolean[]) => (Tensor | null)[];
 
 const gradientsByOp = new Map<string, GradFn>();
 
@@ -84,8 +91,10 @@ export function backward(tape: Tape, y: Tensor, dy: Tensor, sources: Tensor[],
       if (!node.outputs.some((o) => grads.has(o))) continue;  // not on a path to y
       const grad = node.grad ?? gradientsByOp.get(node.op);
       if (grad === undefined) throw new Error(`No gradient is defined for op '${node.op}'`);
+      const present = node.outputs.map((o) => grads.has(o));
       const dys = node.outputs.map((o) => grads.get(o) ?? zerosLike(o.shape, 'float32'));
-      const dxs = grad(dys, node);
+      const needed = node.inputs.map((x) => x.dtype === 'float32' && tape.connected.has(x));
+      const dxs = grad(dys, node, present, needed);
       node.inputs.forEach((x, k) => {
         const g = dxs[k];
         if (g === null || g === undefined || !tape.connected.has(x) || x.dtype !== 'float32') return;

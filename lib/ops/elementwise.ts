@@ -9,7 +9,8 @@ import { zerosLike } from './creation';
 import { sum } from './reduce';
 import { reshape, transpose } from './shape';
 import {
-  TensorLike, binaryArgs, broadcastAxes, broadcastShapes, checkFloat, checkNumeric, normalizeAxis, sameShape, toTensor,
+  TensorLike, binaryArgs, broadcastAxes, broadcastShapes, checkFloat, checkNumeric, logitsOf, normalizeAxis, sameShape,
+  toTensor,
 } from './util';
 
 // ---- helpers ------------------------------------------------------------------------------
@@ -141,7 +142,9 @@ registerGradient('clipByValue', ([dy], n) => {
 function activation(name: keyof typeof ACTIVATION_CODES, x: TensorLike, alpha = 0): Tensor {
   const t = toTensor(x, 'x', name);
   checkFloat(t, name);
-  return run1('activation', [t], t.shape, 'float32', [ACTIVATION_CODES[name], alpha]);
+  const y = run1('activation', [t], t.shape, 'float32', [ACTIVATION_CODES[name], alpha]);
+  if ((name === 'softmax' || name === 'sigmoid') && t.rank > 0) logitsOf.set(y, { activation: name, logits: t });  // Note [A loss meets its activation]
+  return y;
 }
 registerGradient('activation', ([dy], n) => [run1('activationGrad', [dy, x0(n), y0(n)], dy.shape, 'float32', n.attrs)]);
 

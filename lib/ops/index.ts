@@ -8,3 +8,6 @@ export * from './nn';
 export * from './creation';
 export type { TensorLike } from './util';
 import './methods';
+export { dense } from './dense';
+export * as fused from './fused';
+export { losses, metrics, Reduction, softmaxCrossEntropyWithLogits, sigmoidCrossEntropyWithLogits } from './loss';

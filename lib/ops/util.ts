@@ -126,3 +126,16 @@ export function checkNumeric(t: Tensor, op: string, argument = 'x'): void {
       `(shape ${shapeString(t.shape)})`);
   }
 }
+
+/**
+ * Note [A loss meets its activation]
+ * Cross-entropy of softmax (or sigmoid) probabilities is computed from the logits, in one fused
+ * op, whenever the probabilities were made by an op that knows them: tn.softmax / tn.sigmoid over
+ * the last axis, and the fused dense op with a softmax or sigmoid activation record here which
+ * tensor holds their logits. The losses (lib/ops/loss.ts) look the prediction up and, when found,
+ * use the logits: exact where log(softmax) would lose digits, and its gradient is the plain
+ * (probs - labels) instead of a division by the probabilities. This is the rewrite DESIGN.md
+ * asks for: no flag is threaded through layers, the loss sees where its input came from. The
+ * map is weak, so it keeps nothing alive.
+ */
+export const logitsOf = new WeakMap<Tensor, { activation: 'softmax' | 'sigmoid'; logits: Tensor }>();

@@ -6,6 +6,7 @@
 
 #include "addon/glue.h"
 #include "core/thread_pool.h"
+#include "cpu/dense.h"
 #include "cpu/elementwise.h"
 #include "cpu/gemm.h"
 #include "cpu/loss.h"
@@ -40,9 +41,7 @@ Napi::Value Sgemm(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// denseForward(y, z|null, x, kernel, bias|null, batch, inDim, outDim, activation, alpha)
-//   z = x·kernel + bias (batch, out) — kept for backward when the activation needs it
-//   y = act(z)          (batch, out); with z null, y holds z and act is applied in place.
+// denseForward(y, z|null, x, kernel, bias|null, batch, inDim, outDim, activation, alpha): cpu::dense_forward
 Napi::Value DenseForward(const Napi::CallbackInfo& info) {
   const DenseSizes d = dense_sizes(info, 5);
   float* y = f32_arg(info, 0, "y", d.out_elements);
@@ -52,10 +51,7 @@ Napi::Value DenseForward(const Napi::CallbackInfo& info) {
   const float* bias = f32_arg(info, 4, "bias", d.out, true);
   const Activation act = activation_arg(info, 8);
   const float alpha = float(number_arg(info, 9, "alpha"));
-  float* pre = z ? z : y;
-  cpu::sgemm(false, false, d.batch, d.out, d.in, 1.f, x, d.in, kernel, d.out, 0.f, pre, d.out);
-  if (bias) cpu::bias_add(pre, bias, d.batch, d.out);
-  if (act != Activation::Linear || pre != y) cpu::activation_forward(act, alpha, y, pre, d.batch, d.out);
+  cpu::dense_forward(y, z, x, kernel, bias, d.batch, d.in, d.out, act, alpha);
   return info.Env().Undefined();
 }
 
@@ -79,15 +75,7 @@ Napi::Value DenseBackward(const Napi::CallbackInfo& info) {
   const Activation act = activation_arg(info, 12);
   const float alpha = float(number_arg(info, 13, "alpha"));
   const bool dy_is_pre = bool_arg(info, 14, "dyIsPreActivation");
-  const float* dz = dy;
-  if (!dy_is_pre && act != Activation::Linear) {
-    TN_CHECK(dz_scratch != nullptr, "dense backward needs dzScratch for activation ", int(act));
-    cpu::activation_backward(act, alpha, dz_scratch, dy, z, y, d.batch, d.out);
-    dz = dz_scratch;
-  }
-  cpu::sgemm(true, false, d.in, d.out, d.batch, 1.f, x, d.in, dz, d.out, 0.f, dkernel, d.out);
-  if (dbias) cpu::bias_backward(dbias, dz, d.batch, d.out);
-  if (dx) cpu::sgemm(false, true, d.batch, d.in, d.out, 1.f, dz, d.out, kernel, d.out, 0.f, dx, d.in);
+  cpu::dense_backward(dx, dkernel, dbias, dz_scratch, dy, x, kernel, z, y, d.batch, d.in, d.out, act, alpha, dy_is_pre);
   return info.Env().Undefined();
 }
 

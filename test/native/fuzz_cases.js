@@ -528,6 +528,27 @@ const OP_BUILDERS = {
     const x = randShape(r), grad = r.chance(0.4);
     return { op: grad ? 'logSoftmaxGrad' : 'logSoftmax', outs: [T('f32', x)], ins: Array.from({ length: grad ? 2 : 1 }, () => T('f32', x)), attrs: null };
   },
+  dense(r) {
+    const lead = randShape(r, { rank: r.int(1, 2), empty: 0.05 }), inDim = r.int(1, 4), out = r.int(1, 4);
+    const act = r.int(0, 12), bias = r.chance(0.6), x = [...lead, inDim], y = [...lead, out];
+    const call = { attrs: [act, r.pick([0, 0.1, 0.3])], ints: [[0, 12], null] };
+    if (!r.chance(0.4)) {
+      return { ...call, op: 'dense', outs: act === 0 ? [T('f32', y)] : [T('f32', y), T('f32', y)],
+        ins: [T('f32', x), T('f32', [inDim, out]), ...(bias ? [T('f32', [out])] : [])], optionalLastInput: bias };
+    }
+    const wantDx = r.int(0, 1);
+    return { op: 'denseGrad', attrs: [...call.attrs, r.int(0, 1), wantDx], ints: [...call.ints, [0, 1], [0, 1]],
+      outs: [...(wantDx ? [T('f32', x)] : []), T('f32', [inDim, out]), ...(bias ? [T('f32', [out])] : [])],
+      ins: [T('f32', y), T('f32', x), T('f32', [inDim, out]), T('f32', y), ...(act !== 0 ? [T('f32', y)] : [])],
+      optionalLastInput: true };  // z is optional where the activation's backward reads only y; and without z, 4 inputs stay valid
+  },
+  softmaxCrossEntropy(r) {
+    const rows = randShape(r, { rank: r.int(0, 2), empty: 0.05 }), classes = r.int(1, 5), x = [...rows, classes];
+    const labels = r.chance(0.5) ? T('i32', rows, { fill: () => r.int(0, classes - 1), indicesBelow: classes }) : T('f32', x);
+    return r.chance(0.5)
+      ? { op: 'softmaxCrossEntropy', outs: [T('f32', rows), T('f32', x)], ins: [T('f32', x), labels], attrs: null }
+      : { op: 'softmaxCrossEntropyGrad', outs: [T('f32', x)], ins: [T('f32', rows), T('f32', x), labels], attrs: null };
+  },
 };
 const OP_FAMILIES = Object.keys(OP_BUILDERS);
 
@@ -629,9 +650,11 @@ const RUN_OP_BREAKERS = {
       args[1].pop();
       shapes.pop();
       args[3] = shapesValue(shapes);
-      // concat without an empty part is still a valid concat
+      // concat without an empty part is still a valid concat; an op whose last input is optional
+      // (dense's bias, denseGrad's z) is still a valid call without it
       const empty = prod(call.tensors[call.tensors.length - 1].shape) === 0;
-      return { what: `${args[1].length - call.outs.length} inputs (the last dropped)`, must: !(call.op === 'concat' && empty) };
+      return { what: `${args[1].length - call.outs.length} inputs (the last dropped)`,
+        must: !(call.op === 'concat' && empty) && !call.optionalLastInput };
     } else {
       args[1].push(new Float32Array(1));
       shapes.push([]);
