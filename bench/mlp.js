@@ -62,14 +62,14 @@ function tensornodeStep(batch) {
   model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
   const { x, labels } = mnistLikeData(batch);
   const xs = tn.tensor(x, [batch, 784]);
-  const ys = tn.oneHot(tn.tensor(labels, [batch], 'int32'), 10);
+  const ys = tn.oneHot(tn.tensor(labels, [batch], 'int32'), 10, 1, 0, 'float32');
   const step = timeSync(`tensornode train step b${batch}`, () => model.trainOnBatch(xs, ys));
   const predict = timeSync(`tensornode predict b${batch}`, () => model.predict(xs, { batchSize: batch }));
   // fit() over 50 batches: the step as a user runs it (batching, shuffling, event-loop yields).
   const steps = 50;
   const many = mnistLikeData(batch * steps);
   const fx = tn.tensor(many.x, [batch * steps, 784]);
-  const fy = tn.oneHot(tn.tensor(many.labels, [batch * steps], 'int32'), 10);
+  const fy = tn.oneHot(tn.tensor(many.labels, [batch * steps], 'int32'), 10, 1, 0, 'float32');
   return timeAsync(`tensornode fit b${batch}`, () => model.fit(fx, fy, { epochs: 1, batchSize: batch, verbose: 0 }), { maxTime: 3 })
     .then((fit) => ({ step: step.ms, predict: predict.ms, fit: fit.ms / steps }));
 }

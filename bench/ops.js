@@ -120,7 +120,7 @@ function mlpSetup(batch) {
   const b2 = tn.variable(tn.tensor(f32(randomDoubles(dOut, 14), (v) => v * 0.01), [dOut]));
   const x = tn.tensor(f32(randomDoubles(batch * dIn, 15), (v) => (v + 1) / 2), [batch, dIn]);
   const labels = tn.tensor(Int32Array.from({ length: batch }, (_, i) => (i * 7) % 10), [batch], 'int32');
-  const y = tn.oneHot(labels, dOut);
+  const y = tn.oneHot(labels, dOut, 1, 0, 'float32');
   const vars = [w1, b1, w2, b2];
   const lossFn = () => {
     const logits = tn.add(tn.matMul(tn.relu(tn.add(tn.matMul(x, w1), b1)), w2), b2);

@@ -40,7 +40,7 @@ function loadMnist({ testFraction = 0.2, limit = Infinity, seed = 1234 } = {}) {
       y[k] = labels[id];
     });
     const labelsT = tn.tensor(y, [ids.length], 'int32');
-    return { x: tn.tensor(x, [ids.length, SIZE]), y: tn.oneHot(labelsT, 10), labels: labelsT };
+    return { x: tn.tensor(x, [ids.length, SIZE]), y: tn.oneHot(labelsT, 10, 1, 0, 'float32'), labels: labelsT };
   };
   const test = pack(order.slice(0, nTest));
   const trainSet = pack(order.slice(nTest, count));

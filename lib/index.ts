@@ -1,11 +1,10 @@
 // tensornode: the public API. Names follow TensorFlow.js so its code ports by changing the import.
-export { Tensor, tensor, tensor1d, tensor2d, tensor3d, tensor4d, scalar, zeros, ones, fill, oneHot, tidy, dispose, keep } from './tensor';
+export { Tensor, tensor, tensor1d, tensor2d, tensor3d, tensor4d, scalar, zeros, ones, fill, dispose } from './tensor';
 export type { DType, TypedArray, NestedArray } from './tensor';
-export { randomNormalTensor as randomNormal, randomUniformTensor as randomUniform } from './tensor';
 export { setSeed } from './random';
 // The engine: tfjs-core ops (functions and chainable Tensor methods), autograd, variables, memory.
 export * from './ops';
-export { memory } from './engine/memory';
+export { memory, tidy, keep } from './engine/memory';
 export type { MemoryInfo } from './engine/memory';
 export { Variable, variable } from './engine/variable';
 export { grad, grads, valueAndGrad, valueAndGrads, variableGrads, customGrad } from './engine/gradients';

@@ -3,7 +3,8 @@
 import { checkNonNegativeInteger } from './errors';
 
 // xoshiro128** (Blackman & Vigna): small, fast, and good enough for ML initialization.
-class Xoshiro128 {
+/** A seeded stream of random numbers: the global one (tn.setSeed), or one per seeded op call. */
+export class RandomSource {
   private s = new Uint32Array(4);
 
   constructor(seed: number) {
@@ -34,18 +35,52 @@ class Xoshiro128 {
     s[3] = rotl(s[3], 11);
     return result;
   }
+
+  /** A uniform number in [0, 1) with 32 bits of resolution. */
+  uniform(): number {
+    return this.nextUint32() / 4294967296;
+  }
+
+  /** A standard normal sample (Box–Muller). */
+  normal(): number {
+    let u = 0;
+    while (u === 0) u = this.uniform();
+    const v = this.uniform();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+
+  /** A truncated standard normal sample: redrawn until |x| <= 2 (as Keras' and tfjs' truncatedNormal). */
+  truncatedNormal(): number {
+    for (;;) {
+      const x = this.normal();
+      if (Math.abs(x) <= 2) return x;
+    }
+  }
 }
 
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
-const generator = new Xoshiro128((Date.now() ^ (process.pid << 16)) >>> 0);
+const generator = new RandomSource((Date.now() ^ (process.pid << 16)) >>> 0);
 
 /** Seeds every random choice tensornode makes (initializers, shuffling, dropout). */
 export function setSeed(seed: number): void {
   checkNonNegativeInteger(seed, 'seed');
   generator.reseed(seed);
+}
+
+/**
+ * The stream an op with an optional `seed` argument draws from: a fresh one from that seed (so
+ * the same seed gives the same values on every call, as in tfjs), else the global stream.
+ */
+export function randomSource(seed?: number, argument = 'seed'): RandomSource {
+  if (seed === undefined || seed === null) return generator;
+  if (typeof seed !== 'number' || !Number.isFinite(seed)) {
+    throw new TypeError(`Expected a finite number for ${argument} but received ${String(seed)} (${typeof seed})`);
+  }
+  // fractional and negative seeds are folded into 32 bits, as seedrandom takes any number
+  return new RandomSource((Math.trunc(seed) ^ Math.round((seed % 1) * 4294967296)) >>> 0);
 }
 
 /** A uniform uint32. */
@@ -55,23 +90,17 @@ export function randomUint32(): number {
 
 /** A uniform number in [0, 1) with 32 bits of resolution. */
 export function randomUniform(): number {
-  return generator.nextUint32() / 4294967296;
+  return generator.uniform();
 }
 
 /** A standard normal sample (Box–Muller). */
 export function randomNormal(): number {
-  let u = 0;
-  while (u === 0) u = randomUniform();
-  const v = randomUniform();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  return generator.normal();
 }
 
 /** A truncated standard normal sample: redrawn until |x| <= 2 (as Keras' TruncatedNormal). */
 export function randomTruncatedNormal(): number {
-  for (;;) {
-    const x = randomNormal();
-    if (Math.abs(x) <= 2) return x;
-  }
+  return generator.truncatedNormal();
 }
 
 /** Fisher–Yates shuffle of indices in place. */

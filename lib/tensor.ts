@@ -7,7 +7,6 @@
 // freed by the garbage collector like any typed array; dispose() only drops the reference
 // early for those who want it.
 import { checkShape, describe, expected, shapeString } from './errors';
-import { randomNormal, randomUniform } from './random';
 import { trackTensor, untrackTensor } from './engine/memory';
 
 /** Set by ops that make a view of an existing tensor's memory (reshape): the view adds no bytes. */
@@ -302,36 +301,6 @@ export function ones(shape: number[], dtype: DType = 'float32'): Tensor {
   return fill(shape, 1, dtype);
 }
 
-export function randomNormalTensor(shape: number[], mean = 0, stddev = 1): Tensor {
-  const t = zeros(shape);
-  const v = t.values;
-  for (let i = 0; i < v.length; i++) v[i] = mean + stddev * randomNormal();
-  return t;
-}
-
-export function randomUniformTensor(shape: number[], minval = 0, maxval = 1): Tensor {
-  const t = zeros(shape);
-  const v = t.values;
-  for (let i = 0; i < v.length; i++) v[i] = minval + (maxval - minval) * randomUniform();
-  return t;
-}
-
-/** One-hot encodes integer class indices: shape [...indices.shape, depth]. */
-export function oneHot(indices: Tensor | ArrayLike<number>, depth: number): Tensor {
-  const idx = indices instanceof Tensor ? indices : tensor(Array.from(indices as ArrayLike<number>), undefined, 'int32');
-  if (!Number.isInteger(depth) || depth <= 0) throw new TypeError(expected('a positive integer', 'depth', depth));
-  const src = idx.values;
-  const out = new Float32Array(src.length * depth);
-  for (let i = 0; i < src.length; i++) {
-    const c = src[i];
-    if (!Number.isInteger(c) || c < 0 || c >= depth) {
-      throw new RangeError(expected(`an integer class index in [0, ${depth})`, `indices[${i}]`, c));
-    }
-    out[i * depth + c] = 1;
-  }
-  return new Tensor(out, [...idx.shape, depth], 'float32');
-}
-
 /** Checks that a value is a live Tensor; used by every API that takes tensors. */
 export function checkTensor(v: unknown, argument: string): Tensor {
   if (!(v instanceof Tensor)) throw new TypeError(expected('a Tensor', argument, v));
@@ -341,26 +310,9 @@ export function checkTensor(v: unknown, argument: string): Tensor {
 
 export { describe };
 
-/**
- * TensorFlow.js compatibility: tensornode frees tensors with the garbage collector, so
- * tidy(fn) simply runs fn and returns its result; it exists so that ported code runs as is.
- */
-export function tidy<T>(nameOrFn: string | (() => T), maybeFn?: () => T): T {
-  const fn = typeof nameOrFn === 'function' ? nameOrFn : maybeFn;
-  if (typeof fn !== 'function') {
-    throw new TypeError(expected('a function', 'tidy(fn)', typeof nameOrFn === 'string' ? maybeFn : nameOrFn));
-  }
-  return fn();
-}
-
 /** Disposes a tensor, or every tensor in an array or object (TensorFlow.js' tf.dispose). */
 export function dispose(container: unknown): void {
   if (container instanceof Tensor) container.dispose();
   else if (Array.isArray(container)) container.forEach(dispose);
   else if (container !== null && typeof container === 'object') Object.values(container).forEach(dispose);
-}
-
-/** TensorFlow.js' tf.keep: a no-op here (nothing is freed behind the user's back). */
-export function keep<T extends Tensor>(t: T): T {
-  return t;
 }

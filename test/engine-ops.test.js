@@ -714,11 +714,6 @@ describe('engine ops: errors', () => {
     assert.throws(() => tn.exp(tn.tensor([1, 2], [2], 'int32')), TypeError);
     assert.throws(() => tn.matMul(tn.tensor([[1]], [1, 1], 'int32'), tn.ones([1, 1])), TypeError);
   });
-  it('stridedSlice ellipsisMask / newAxisMask are a documented "not implemented" (kept as an error)', () => {
-    // Deliberate limitation (lib/ops/shape.ts): not tested around, only that it says so.
-    assert.throws(() => tn.stridedSlice(tn.ones([2, 2]), [0], [1], [1], 0, 0, 1), /not implemented/);
-    assert.throws(() => tn.gather(tn.ones([2, 2]), tn.tensor([0], [1], 'int32'), 1, 1), /not implemented/);
-  });
   it('bad axes throw RangeErrors', () => {
     assert.throws(() => tn.sum(tn.ones([2, 3]), 2), RangeError);
     assert.throws(() => tn.sum(tn.ones([2, 3]), [0, 0]), RangeError);

@@ -90,7 +90,8 @@ describe('tensors and the zero-copy contract', () => {
     assert.throws(() => tn.tensor('abc'), /Expected a typed array, an array or a number for values but received 'abc' \(string\)/);
     assert.throws(() => tn.tensor([1.5], [1], 'int32'), /Expected integers for an int32 tensor for values\[0\] but received 1.5/);
     assert.throws(() => tn.tensor([1], [1], 'float64'), /Expected 'float32' or 'int32' for dtype but received 'float64'/);
-    assert.throws(() => tn.oneHot([0, 5], 3), /indices\[1\] but received 5/);
+    assert.throws(() => tn.oneHot([0, 1.5], 3), /integers for an int32 tensor for oneHot\(indices\)\[1\] but received 1.5/);
+    assert.throws(() => tn.oneHot([0, 1], 0), /oneHot\(depth\)/);
   });
 
   it('tidy, dispose and keep exist so TensorFlow.js code ports unchanged', () => {

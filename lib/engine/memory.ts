@@ -11,6 +11,7 @@
 // Each tensor costs one registration and no unregister token (a token, or a WeakMap of
 // arrays, tripled the cost of making a tensor): dispose() marks the record, and the
 // registry's callback skips records already counted out.
+import { expected } from '../errors';
 import type { Tensor } from '../tensor';
 
 interface TrackRecord {
@@ -81,18 +82,63 @@ export function withScope<T>(fn: () => T, keep: (result: T) => Iterable<Tensor>)
   try {
     result = fn();
   } catch (e) {
-    for (const t of scopes.pop()!) if (!(t as { isVariable?: boolean }).isVariable) t.dispose();
+    for (const t of scopes.pop()!) if (!(t as { isVariable?: boolean }).isVariable && !keptForever.has(t)) t.dispose();
     throw e;
   }
   const made = scopes.pop()!;
   const kept = new Set<Tensor>(keep(result));
   const outer = scopes.length > 0 ? scopes[scopes.length - 1] : null;
   for (const t of made) {
-    if (kept.has(t) || (t as { isVariable?: boolean }).isVariable) {
+    if (kept.has(t) || keptForever.has(t) || (t as { isVariable?: boolean }).isVariable) {
       if (outer !== null) outer.push(t);
     } else {
       t.dispose();
     }
   }
   return result;
+}
+
+// Tensors tn.keep() marked: no scope disposes them.
+const keptForever = new WeakSet<Tensor>();
+
+/** The tensors in a value: a tensor, or the tensors in an array or plain object (not recursing into tensors). */
+function* tensorsIn(value: unknown, depth = 0): Iterable<Tensor> {
+  if (value === null || typeof value !== 'object' || depth > 8) return;
+  if (isTensor(value)) {
+    yield value;
+  } else if (Array.isArray(value)) {
+    for (const v of value) yield* tensorsIn(v, depth + 1);
+  } else if (value instanceof Map) {
+    for (const v of value.values()) yield* tensorsIn(v, depth + 1);
+  } else if (Object.getPrototypeOf(value) === Object.prototype) {
+    for (const v of Object.values(value)) yield* tensorsIn(v, depth + 1);
+  }
+}
+
+function isTensor(v: object): v is Tensor {
+  return typeof (v as Tensor).dispose === 'function' && Array.isArray((v as Tensor).shape) && typeof (v as Tensor).dtype === 'string';
+}
+
+/**
+ * tfjs' tidy: runs fn and disposes every tensor it made except those it returns (a tensor, or
+ * tensors in an array or object) and those tn.keep() marked. Not needed in tensornode (the GC
+ * frees tensors, and gradient functions free their intermediates), but it frees memory sooner
+ * and ported code behaves as in tfjs: an intermediate used after its tidy is an error.
+ */
+export function tidy<T>(nameOrFn: string | (() => T), maybeFn?: () => T): T {
+  const fn = typeof nameOrFn === 'function' ? nameOrFn : maybeFn;
+  if (typeof fn !== 'function') {
+    throw new TypeError(expected('a function', 'tidy(fn)', typeof nameOrFn === 'string' ? maybeFn : nameOrFn));
+  }
+  return withScope(() => {
+    const result = fn();
+    if (result instanceof Promise) throw new Error('tidy(fn): fn returned a Promise; tidy takes synchronous functions (as in tfjs)');
+    return result;
+  }, (result) => tensorsIn(result));
+}
+
+/** tfjs' keep: t is never disposed by an enclosing (or later) tidy or gradient scope. */
+export function keep<T extends Tensor>(t: T): T {
+  keptForever.add(t);
+  return t;
 }

@@ -25,6 +25,7 @@
 import { checkBoolean, expected, shapeString } from '../errors';
 import { Initializer } from '../initializers';
 import { DType, Tensor, checkTensor, sizeOf } from '../tensor';
+import { keep } from '../engine/memory';
 
 export interface LayerArgs {
   /** Layer name; unique names are generated when omitted. */
@@ -215,7 +216,8 @@ export abstract class Layer {
       slot = { storage: dtype === 'int32' ? new Int32Array(capacity) : new Float32Array(capacity), views: [] };
       this.buffers.set(id, slot);
     }
-    const t = new Tensor(slot.storage.subarray(0, n), shape.slice(), dtype);
+    // kept: the layer owns its buffers, so a tidy() around the first call must not dispose them
+    const t = keep(new Tensor(slot.storage.subarray(0, n), shape.slice(), dtype));
     slot.views.unshift(t);
     if (slot.views.length > BUFFER_SHAPES_PER_KEY) slot.views.pop();
     return t;

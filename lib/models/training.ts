@@ -14,6 +14,7 @@ import { native } from '../native';
 import { Optimizer, resolveOptimizer } from '../optimizers';
 import { shuffleInPlace } from '../random';
 import { DType, Tensor, TypedArray, checkTensor, sizeOf, toInt32 } from '../tensor';
+import { keep } from '../engine/memory';
 import { ProgressReporter } from './progress';
 import { PlotHistoryOptions, plotHistory } from '../vis/history';
 
@@ -225,7 +226,7 @@ export class StepRunner {
     const rows = out.size / cols;
     let grad: Tensor | null = null;
     if (training) {
-      if (this.grad === null || this.grad.size !== out.size) this.grad = new Tensor(new Float32Array(out.size), out.shape.slice());
+      if (this.grad === null || this.grad.size !== out.size) this.grad = keep(new Tensor(new Float32Array(out.size), out.shape.slice()));
       grad = new Tensor(this.grad.values, out.shape, 'float32');
     }
     const value = native.lossForwardBackward(loss.code, fused, grad ? (grad.values as Float32Array) : null,

@@ -1,7 +1,7 @@
 // Tensor creation beyond tn.tensor/zeros/ones/fill (lib/tensor.ts): tfjs' zerosLike, onesLike,
 // range, linspace, eye. Filled on the host: writing n numbers costs what a kernel call would.
 import { expected } from '../errors';
-import { DType, Tensor, arrayTypeOf, fill } from '../tensor';
+import { DType, Tensor, arrayTypeOf, fill, isInt32, toInt32 } from '../tensor';
 import { TensorLike, toTensor } from './util';
 
 export function zerosLike(x: TensorLike): Tensor {
@@ -49,4 +49,32 @@ export function eye(numRows: number, numColumns?: number, batchShape?: number[],
   const per = numRows * cols;
   for (let b = 0; b < v.length / Math.max(per, 1); b++) for (let i = 0; i < Math.min(numRows, cols); i++) v[b * per + i * cols + i] = 1;
   return t;
+}
+
+/**
+ * tfjs' oneHot: [...indices.shape, depth] with onValue where the last axis equals the index and
+ * offValue elsewhere; int32 unless dtype says otherwise. An index outside [0, depth) gives a row
+ * of offValue, as in tfjs and TensorFlow.
+ */
+export function oneHot(indices: TensorLike, depth: number, onValue = 1, offValue = 0, dtype: DType = 'int32'): Tensor {
+  const idx = indices instanceof Tensor ? toTensor(indices, 'indices', 'oneHot')
+    : ArrayBuffer.isView(indices) || (Array.isArray(indices) && !indices.some(Array.isArray))
+      ? new Tensor(toInt32(Array.from(indices as ArrayLike<number>), 'oneHot(indices)'), [(indices as ArrayLike<number>).length], 'int32')
+      : toTensor(indices, 'indices', 'oneHot', 'int32');
+  if (idx.dtype !== 'int32') throw new TypeError(expected('int32 indices', 'oneHot(indices)', `a ${idx.dtype} tensor`));
+  if (!Number.isInteger(depth) || depth < 1) throw new RangeError(expected('a positive integer', 'oneHot(depth)', depth));
+  if (dtype !== 'float32' && dtype !== 'int32') throw new TypeError(expected("'float32' or 'int32'", 'oneHot(dtype)', dtype));
+  for (const [name, v] of [['onValue', onValue], ['offValue', offValue]] as const) {
+    if (typeof v !== 'number' || !Number.isFinite(v) || (dtype === 'int32' && !isInt32(v))) {
+      throw new TypeError(expected(dtype === 'int32' ? 'an int32 value' : 'a finite number', `oneHot(${name})`, v));
+    }
+  }
+  const src = idx.values;
+  const out = new (arrayTypeOf(dtype))(src.length * depth);
+  if (offValue !== 0) out.fill(offValue);
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (c >= 0 && c < depth) out[i * depth + c] = onValue;
+  }
+  return new Tensor(out, [...idx.shape, depth], dtype);
 }

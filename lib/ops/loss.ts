@@ -99,7 +99,9 @@ export function computeWeightedLoss(losses: TensorLike, weights?: TensorLike | n
 }
 
 function pair(op: string, labels: TensorLike, predictions: TensorLike, names = ['labels', 'predictions']): [Tensor, Tensor] {
-  const y = toTensor(labels, names[0], op, 'float32'), p = toTensor(predictions, names[1], op, 'float32');
+  let y = toTensor(labels, names[0], op, 'float32');
+  const p = toTensor(predictions, names[1], op, 'float32');
+  if (y.dtype === 'int32') y = cast(y, 'float32');  // tn.oneHot's int32 labels, as tfjs takes them
   checkFloat(y, op, names[0]);
   checkFloat(p, op, names[1]);
   if (!sameShape(y.shape, p.shape)) {

@@ -4,7 +4,7 @@
 // transpose first.
 import { expected } from '../errors';
 import { DType, Tensor, scalar } from '../tensor';
-import { run1 } from '../engine/registry';
+import { run1, runKernel } from '../engine/registry';
 import { registerGradient, TapeNode } from '../engine/tape';
 import {
   abs, add, broadcastTo, cast, div, equal, exp, isFinite, log, mul, sqrt, square, sub, where,
@@ -188,4 +188,36 @@ export function cumsum(x: TensorLike, axis = 0, exclusive = false, reverse = fal
 registerGradient('cumsum', ([dy], n) => {
   const [outer, mid, inner, exclusive, reverse] = n.attrs;
   return [run1('cumsum', [dy], dy.shape.slice(), 'float32', [outer, mid, inner, exclusive, reverse ? 0 : 1])];
+});
+
+/**
+ * tfjs' topk: the k largest entries along the last axis and their indices (int32), largest first
+ * when sorted (ties: the lower index first). Gradient: dy flows back to the picked entries.
+ */
+export function topk(x: TensorLike, k = 1, sorted = true): { values: Tensor; indices: Tensor } {
+  const t = toTensor(x, 'x', 'topk');
+  checkNumeric(t, 'topk');
+  if (t.rank === 0) throw new RangeError('topk: x must have rank >= 1');
+  const n = t.shape[t.rank - 1];
+  if (!Number.isInteger(k) || k < 0 || k > n) throw new RangeError(expected(`an integer in [0, ${n}] (the last axis of x)`, 'topk(k)', k));
+  if (typeof sorted !== 'boolean') throw new TypeError(expected('a boolean', 'topk(sorted)', sorted));
+  const shape = [...t.shape.slice(0, -1), k];
+  const [values, indices] = runKernel('topk', [t], [{ shape, dtype: t.dtype }, { shape, dtype: 'int32' }], [k, sorted ? 1 : 0]);
+  return { values, indices };
+}
+registerGradient('topk', ([dValues], n) => {
+  // dx[row, indices[row, j]] += dValues[row, j]: as gatherND's gradient, with (row, index) pairs
+  const x = n.inputs[0], indices = n.outputs[1];
+  const cols = x.shape[x.rank - 1], k = indices.shape[indices.rank - 1];
+  const rows = cols === 0 ? 0 : x.size / cols;
+  const pairs = new Int32Array(rows * k * 2);
+  const idx = indices.values;
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < k; j++) {
+      pairs[2 * (r * k + j)] = r;
+      pairs[2 * (r * k + j) + 1] = idx[r * k + j];
+    }
+  }
+  const flat = run1('gatherNDGrad', [reshape(dValues, [rows * k]), new Tensor(pairs, [rows * k, 2], 'int32')], [rows, cols], 'float32');
+  return [reshape(flat, x.shape.slice())];
 });

@@ -105,42 +105,86 @@ export function slice(x: TensorLike, begin: number | number[], size?: number | n
 registerGradient('stridedSlice', ([dy], n) => [run1('stridedSliceGrad', [dy], n.inputs[0].shape.slice(), 'float32', n.attrs)]);
 
 /**
- * tfjs' stridedSlice with beginMask, endMask and shrinkAxisMask; ellipsisMask and newAxisMask
- * are not implemented (an error says so).
+ * tfjs' (and TensorFlow's) stridedSlice with all five masks. The entries of begin/end/strides
+ * form a sparse spec: an entry with its ellipsisMask bit set stands for as many full axes as the
+ * other entries leave over, one with its newAxisMask bit inserts an axis of size 1, every other
+ * entry slices the next axis of x (beginMask/endMask bits: from the start / to the end;
+ * shrinkAxisMask: take the one index begin[i] and drop the axis). Axes after the last entry are
+ * taken whole, as if an ellipsis ended the spec.
  */
 export function stridedSlice(x: TensorLike, begin: number[], end: number[], strides?: number[], beginMask = 0, endMask = 0,
   ellipsisMask = 0, newAxisMask = 0, shrinkAxisMask = 0): Tensor {
   const t = toTensor(x, 'x', 'stridedSlice');
-  if (ellipsisMask !== 0 || newAxisMask !== 0) {
-    throw new Error('stridedSlice: ellipsisMask and newAxisMask are not implemented yet (use expandDims/reshape)');
+  const ints = (v: unknown, name: string): number[] => {
+    if (!Array.isArray(v) || !v.every((e) => Number.isInteger(e))) throw new TypeError(expected('an array of integers', `stridedSlice(${name})`, v));
+    return v;
+  };
+  const bs = ints(begin, 'begin'), es = ints(end, 'end');
+  const st = strides === undefined || strides === null ? new Array<number>(bs.length).fill(1) : ints(strides, 'strides');
+  if (es.length !== bs.length || st.length !== bs.length) {
+    throw new RangeError(`stridedSlice: begin, end and strides must have the same length but have ${bs.length}, ${es.length} and ${st.length}`);
   }
-  const st = strides ?? new Array(begin.length).fill(1);
-  const starts: number[] = [], sizes: number[] = [], steps: number[] = [], outShape: number[] = [];
-  for (let i = 0; i < t.rank; i++) {
-    const d = t.shape[i];
-    const step = i < st.length ? st[i] : 1;
-    if (!Number.isInteger(step) || step === 0) throw new RangeError(expected('a non-zero integer', `stridedSlice(strides[${i}])`, step));
-    const clampIndex = (v: number, forEnd: boolean): number => {
-      let k = v < 0 ? v + d : v;
-      if (step > 0) k = Math.min(Math.max(k, 0), d);
-      else k = Math.min(Math.max(k, -1), d - 1);
-      return forEnd ? k : k;
-    };
-    let b = i < begin.length && !(beginMask & (1 << i)) ? clampIndex(begin[i], false) : step > 0 ? 0 : d - 1;
-    let e = i < end.length && !(endMask & (1 << i)) ? clampIndex(end[i], true) : step > 0 ? d : -1;
-    if (shrinkAxisMask & (1 << i)) {
-      b = begin[i] < 0 ? begin[i] + d : begin[i];
-      if (!(b >= 0 && b < d)) throw new RangeError(`stridedSlice: index ${begin[i]} is outside axis ${i} of size ${d}`);
+  for (const [name, m] of [['beginMask', beginMask], ['endMask', endMask], ['ellipsisMask', ellipsisMask], ['newAxisMask', newAxisMask],
+    ['shrinkAxisMask', shrinkAxisMask]] as const) {
+    if (!Number.isInteger(m) || m < 0) throw new TypeError(expected('a non-negative integer bit mask', `stridedSlice(${name})`, m));
+  }
+  const bit = (mask: number, i: number): boolean => ((mask >>> i) & 1) === 1;
+  const entries = bs.length;
+  let ellipses = 0;
+  for (let i = 0; i < entries; i++) if (bit(ellipsisMask, i)) ellipses++;
+  if (ellipses > 1) throw new RangeError(expected('at most one bit set', 'stridedSlice(ellipsisMask)', ellipsisMask));
+  // The dense spec: what happens to each axis of x, and the result's axes in order.
+  interface AxisSpec { begin?: number; end?: number; step: number; shrink: boolean; entry: number }
+  const axes: AxisSpec[] = [];
+  const result: (number | 'new')[] = [];  // an axis of x, or an inserted axis of size 1
+  const full = (): void => {
+    result.push(axes.length);
+    axes.push({ step: 1, shrink: false, entry: -1 });
+  };
+  let real = 0;
+  for (let i = 0; i < entries; i++) if (!bit(ellipsisMask, i) && !bit(newAxisMask, i)) real++;
+  if (real > t.rank) {
+    throw new RangeError(`stridedSlice: ${real} indexed axes but x has rank ${t.rank} (shape ${shapeString(t.shape)})`);
+  }
+  for (let i = 0; i < entries; i++) {
+    if (bit(ellipsisMask, i)) {
+      for (let k = 0; k < t.rank - real; k++) full();
+    } else if (bit(newAxisMask, i)) {
+      result.push('new');
+    } else {
+      const shrink = bit(shrinkAxisMask, i);
+      if (!shrink) result.push(axes.length);
+      axes.push({ begin: bit(beginMask, i) ? undefined : bs[i], end: bit(endMask, i) ? undefined : es[i], step: st[i], shrink, entry: i });
+    }
+  }
+  while (axes.length < t.rank) full();
+  const starts: number[] = [], sizes: number[] = [], steps: number[] = [];
+  axes.forEach((spec, axis) => {
+    const d = t.shape[axis];
+    const where = spec.entry >= 0 ? `[${spec.entry}]` : ` (axis ${axis})`;
+    let step = spec.step;
+    if (!Number.isInteger(step) || step === 0) throw new RangeError(expected('a non-zero integer', `stridedSlice(strides${where})`, step));
+    let b: number, e: number;
+    if (spec.shrink) {
+      b = spec.begin === undefined ? 0 : spec.begin < 0 ? spec.begin + d : spec.begin;
+      if (!(b >= 0 && b < d)) throw new RangeError(`stridedSlice: index ${spec.begin} is outside axis ${axis} of size ${d}`);
       e = b + 1;
+      step = 1;
+    } else {
+      const clamp = (v: number): number => {
+        const k = v < 0 ? v + d : v;
+        return step > 0 ? Math.min(Math.max(k, 0), d) : Math.min(Math.max(k, -1), d - 1);
+      };
+      b = spec.begin === undefined ? (step > 0 ? 0 : d - 1) : clamp(spec.begin);
+      e = spec.end === undefined ? (step > 0 ? d : -1) : clamp(spec.end);
     }
     const n = Math.max(0, Math.ceil((e - b) / step));
     starts.push(n === 0 ? 0 : b);
     sizes.push(n);
     steps.push(step);
-    if (!(shrinkAxisMask & (1 << i))) outShape.push(n);
-  }
+  });
   const y = run1('stridedSlice', [t], sizes, t.dtype, [...starts, ...steps]);
-  return reshape(y, outShape);
+  return reshape(y, result.map((r) => (r === 'new' ? 1 : sizes[r])));
 }
 
 // ---- concat, stack, split ---------------------------------------------------------------
@@ -247,15 +291,53 @@ function indicesTensor(indices: TensorLike, op: string): Tensor {
   return t;
 }
 
-/** x.take(indices, axis): slices of x along axis picked by int32 indices (batchDims 0 only). */
+/**
+ * x.take(indices, axis): slices of x along axis picked by int32 indices. With batchDims b, the
+ * first b axes of x and indices are batch axes walked together (tfjs/TensorFlow semantics): the
+ * result is x.shape[:axis] + indices.shape[b:] + x.shape[axis+1:].
+ */
 export function gather(x: TensorLike, indices: TensorLike, axis = 0, batchDims = 0): Tensor {
   const t = toTensor(x, 'x', 'gather');
-  if (batchDims !== 0) throw new Error('gather: batchDims other than 0 is not implemented yet');
   if (t.rank === 0) throw new RangeError('gather: x must have rank >= 1');
   const idx = indicesTensor(indices, 'gather');
   const a = normalizeAxis(axis, t.rank, 'gather');
-  const shape = [...t.shape.slice(0, a), ...idx.shape, ...t.shape.slice(a + 1)];
-  return run1('gather', [t, idx], shape, t.dtype, [a]);
+  if (!Number.isInteger(batchDims)) throw new TypeError(expected('an integer', 'gather(batchDims)', batchDims));
+  const bd = batchDims < 0 ? batchDims + idx.rank : batchDims;
+  if (bd === 0) {
+    const shape = [...t.shape.slice(0, a), ...idx.shape, ...t.shape.slice(a + 1)];
+    return run1('gather', [t, idx], shape, t.dtype, [a]);
+  }
+  if (bd < 0 || bd > idx.rank || bd > a) {
+    throw new RangeError(expected(`an integer in [0, min(axis ${a}, indices rank ${idx.rank})]`, 'gather(batchDims)', batchDims));
+  }
+  for (let i = 0; i < bd; i++) {
+    if (t.shape[i] !== idx.shape[i]) {
+      throw new RangeError(`gather: with batchDims ${bd}, x ${shapeString(t.shape)} and indices ${shapeString(idx.shape)} must agree on the first ${bd} axes`);
+    }
+  }
+  // Every batch's indices address its own rows once the batches are laid end to end: check them
+  // here, since an index out of its range would silently land in a neighbouring batch.
+  const n = t.shape[a];
+  const iv = idx.values;
+  for (let i = 0; i < iv.length; i++) {
+    if (iv[i] < 0 || iv[i] >= n) throw new RangeError(expected(`an index in [0, ${n})`, `gather(indices)[${i}]`, iv[i]));
+  }
+  const batch = t.shape.slice(0, bd), middle = t.shape.slice(bd, a), rest = t.shape.slice(a + 1);
+  const B = batch.reduce((p, d) => p * d, 1), I = idx.size / Math.max(B, 1);
+  // x as [B * n, middle..., rest...] (axis moved next to the batch axes), indices offset per batch
+  const perm = [...Array.from({ length: bd }, (_, i) => i), a, ...Array.from({ length: a - bd }, (_, i) => bd + i),
+    ...Array.from({ length: t.rank - a - 1 }, (_, i) => a + 1 + i)];
+  const xs = reshape(transpose(t, perm), [B * n, ...middle, ...rest]);
+  const offsets = new Int32Array(B * I);
+  for (let b = 0; b < B; b++) for (let j = 0; j < I; j++) offsets[b * I + j] = iv[b * I + j] + b * n;
+  const picked = run1('gather', [xs, new Tensor(offsets, [B * I], 'int32')], [B * I, ...middle, ...rest], t.dtype, [0]);
+  // [B..., I..., middle..., rest...] -> [B..., middle..., I..., rest...]
+  const iShape = idx.shape.slice(bd);
+  const grouped = reshape(picked, [...batch, ...iShape, ...middle, ...rest]);
+  const r = bd + iShape.length;
+  const back = [...Array.from({ length: bd }, (_, i) => i), ...middle.map((_, i) => r + i), ...iShape.map((_, i) => bd + i),
+    ...rest.map((_, i) => r + middle.length + i)];
+  return transpose(grouped, back);
 }
 registerGradient('gather', ([dy], n) => [run1('gatherGrad', [dy, n.inputs[1]], n.inputs[0].shape.slice(), 'float32', n.attrs), null]);
 
@@ -268,6 +350,7 @@ export function gatherND(x: TensorLike, indices: TensorLike): Tensor {
   if (k < 1 || k > t.rank) throw new RangeError(`gatherND: the last axis of indices (${k}) must be in [1, ${t.rank}]`);
   return run1('gatherND', [t, idx], [...idx.shape.slice(0, -1), ...t.shape.slice(k)], t.dtype);
 }
+registerGradient('gatherND', ([dy], n) => [run1('gatherNDGrad', [dy, n.inputs[1]], n.inputs[0].shape.slice(), 'float32'), null]);
 
 /** x repeated reps[i] times along each axis. */
 export function tile(x: TensorLike, reps: number[]): Tensor {

@@ -276,6 +276,57 @@ void cumsum_k(const KernelArgs& a) {
   else cumsum_loop<int32_t, uint32_t>(a, s, exclusive, reverse);  // wraps, never overflows
 }
 
+// values, indices (rows, k) <- x (rows, n): per row, the k largest (NaN counts as largest, as in
+// argMax), ties broken by the lower index; sorted largest first, or in index order when not.
+template <typename T>
+void topk_rows(const TensorView& x, T* values, int32_t* indices, int64_t k, bool sorted) {
+  const int64_t n = x.cols(), rows = x.rows();
+  const T* src = static_cast<const T*>(x.data);
+  const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(n, 1));
+  parallel_for(rows, grain, [&](int64_t r0, int64_t r1) {
+    std::vector<int32_t> order(static_cast<size_t>(n));
+    for (int64_t r = r0; r < r1; r++) {
+      const T* row = src + r * n;
+      for (int64_t j = 0; j < n; j++) order[size_t(j)] = int32_t(j);
+      const auto before = [row](int32_t a, int32_t b) {
+        const T va = row[a], vb = row[b];
+        const bool na = va != va, nb = vb != vb;  // NaN first
+        if (na != nb) return na;
+        if (!na && va != vb) return va > vb;
+        return a < b;
+      };
+      std::partial_sort(order.begin(), order.begin() + k, order.end(), before);
+      if (!sorted) std::sort(order.begin(), order.begin() + k);
+      for (int64_t j = 0; j < k; j++) {
+        indices[r * k + j] = order[size_t(j)];
+        values[r * k + j] = row[order[size_t(j)]];
+      }
+    }
+  });
+}
+
+void topk_k(const KernelArgs& a) {
+  a.expect(2, 1, 2);
+  const TensorView &x = a.in(0), &values = a.out(0), &indices = a.out(1);
+  TN_CHECK(x.rank >= 1, "topk: x must have rank >= 1");
+  const int64_t n = x.cols();
+  const int64_t k = a.int_attr(0, 0, n);
+  const bool sorted = a.flag(1);
+  TN_CHECK(x.dtype == DType::Float32 || x.dtype == DType::Int32, "topk: x must be float32 or int32");
+  check_dtype(a, values, x.dtype, "values");
+  check_dtype(a, indices, DType::Int32, "indices");
+  check_same_shape(a, values, indices, "values and indices");
+  TN_CHECK(values.rank == x.rank && values.cols() == k && values.rows() * k == x.rows() * k, "topk: values ",
+           values.shape_string(), " must be x ", x.shape_string(), " with a last axis of ", k);
+  for (int d = 0; d + 1 < x.rank; d++) {
+    TN_CHECK(values.dim(d) == x.dim(d), "topk: values ", values.shape_string(), " and x ", x.shape_string(),
+             " differ before the last axis");
+  }
+  if (k == 0 || x.size == 0) return;
+  if (x.dtype == DType::Float32) topk_rows<float>(x, values.f32(), indices.i32(), k, sorted);
+  else topk_rows<int32_t>(x, values.i32(), indices.i32(), k, sorted);
+}
+
 }  // namespace
 
 void register_reduce_kernels() {
@@ -288,6 +339,7 @@ void register_reduce_kernels() {
   register_kernel(OpId::Any, any_all_k<true>);
   register_kernel(OpId::All, any_all_k<false>);
   register_kernel(OpId::Cumsum, cumsum_k);
+  register_kernel(OpId::TopK, topk_k);
 }
 
 }  // namespace tn

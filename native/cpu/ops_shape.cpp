@@ -386,6 +386,37 @@ void gather_nd_k(const KernelArgs& a) {
   }
 }
 
+// dx = 0, then dx[indices[i]] += dy[i] slice by slice (the gradient of gather_nd_k).
+void gather_nd_grad_k(const KernelArgs& a) {
+  a.expect(1, 2, 0);
+  const TensorView &dy = a.in(0), &indices = a.in(1), &dx = a.out(0);
+  check_dtype(a, dy, DType::Float32, "dy");
+  check_dtype(a, dx, DType::Float32, "dx");
+  check_dtype(a, indices, DType::Int32, "indices");
+  TN_CHECK(indices.rank >= 1, "gatherNDGrad: indices must have rank >= 1");
+  const int k = int(indices.shape[indices.rank - 1]);
+  TN_CHECK(k >= 1 && k <= dx.rank, "gatherNDGrad: the last axis of indices (", k, ") must be in [1, ", dx.rank, "]");
+  int64_t xs[kMaxRank];
+  row_major_strides(dx, xs);
+  const int64_t slice = xs[k - 1];
+  const int64_t n = indices.size / k;
+  TN_CHECK(dy.size == n * slice, "gatherNDGrad: dy ", dy.shape_string(), " must have ", n * slice, " elements");
+  const int32_t* idx = indices.i32();
+  for (int64_t i = 0; i < n; i++)
+    for (int d = 0; d < k; d++)
+      TN_CHECK(idx[i * k + d] >= 0 && idx[i * k + d] < dx.shape[d], "gatherNDGrad: indices[", i, "][", d, "] = ",
+               idx[i * k + d], " is outside [0, ", dx.shape[d], ")");
+  float* out = dx.f32();
+  const float* g = dy.f32();
+  std::fill(out, out + dx.size, 0.f);
+  // Serial: two index rows may address the same slice, and the adds must not race.
+  for (int64_t i = 0; i < n; i++) {
+    int64_t off = 0;
+    for (int d = 0; d < k; d++) off += idx[i * k + d] * xs[d];
+    for (int64_t j = 0; j < slice; j++) out[off + j] += g[i * slice + j];
+  }
+}
+
 }  // namespace
 
 void register_shape_kernels() {
@@ -399,6 +430,7 @@ void register_shape_kernels() {
   register_kernel(OpId::Reverse, reverse_k);
   register_kernel(OpId::StridedSliceGrad, strided_slice_grad_k);
   register_kernel(OpId::GatherGrad, gather_grad_k);
+  register_kernel(OpId::GatherNDGrad, gather_nd_grad_k);
 }
 
 }  // namespace tn
