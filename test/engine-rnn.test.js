@@ -219,15 +219,17 @@ describe('engine rnn ops agree with tn.layers', () => {
   };
   for (const cell of CELLS) {
     for (const v of [{ returnSequences: true }, { returnSequences: false, goBackwards: true }, { returnSequences: true, mask: true },
-      { returnSequences: false, mask: true, goBackwards: true }]) {
+      { returnSequences: false, mask: true, goBackwards: true }, { returnSequences: true, mask: true, zeroOutputForMask: true }]) {
       it(`${cell} ${variantName(v)}`, () => {
         const p = problem(cell, 12);
         const layer = make[cell]({ returnSequences: v.returnSequences, goBackwards: !!v.goBackwards, activation: 'tanh' });
         layer.ensureBuilt([T, F]);
         layer.setWeights([p.tW, p.tR, p.tb]);
+        if (v.zeroOutputForMask) layer.zeroOutputForMask = true;  // as Bidirectional sets it
         const mask = v.mask ? tn.tensor(MASK, [B, T]) : null;
         const fromLayer = v.mask ? layer.forward(p.tx, false, mask) : layer.apply(p.tx);
-        const fromOp = run(cell, p, { returnSequences: v.returnSequences, goBackwards: v.goBackwards, mask: v.mask ? MASK : undefined });
+        const fromOp = run(cell, p, { returnSequences: v.returnSequences, goBackwards: v.goBackwards, mask: v.mask ? MASK : undefined,
+          zeroOutputForMask: v.zeroOutputForMask });
         assert.deepStrictEqual(fromOp.output.shape, fromLayer.shape);
         assertClose(fromOp.output.dataSync(), fromLayer.dataSync(), { atol: 1e-6, rtol: 0, what: `${cell} op vs layer` });
       });
