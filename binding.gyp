@@ -26,7 +26,8 @@
         "native/cpu/ops_reduce.cpp",
         "native/cpu/ops_shape.cpp",
         "native/cpu/ops_linalg.cpp",
-        "native/cpu/ops_nn.cpp"
+        "native/cpu/ops_nn.cpp",
+        "native/cpu/ops_rnn.cpp"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

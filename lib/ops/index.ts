@@ -5,6 +5,7 @@ export * from './reduce';
 export * from './shape';
 export * from './linalg';
 export * from './nn';
+export * from './rnn';
 export * from './creation';
 export * from './random';
 export type { TensorLike } from './util';

@@ -133,6 +133,27 @@ inline bool row_masked(const RnnParams& p, const float* mask, int64_t b, int64_t
   return mask != nullptr && mask[b * p.time + input_time(p, s)] == 0.f;
 }
 
+// Each row's first unmasked processing step (T when it has none); empty without a mask.
+// See Note [RNN initial and final states].
+std::vector<int64_t> first_unmasked(const RnnParams& p, const float* mask) {
+  std::vector<int64_t> first;
+  if (mask == nullptr) return first;
+  first.assign(size_t(p.batch), p.time);
+  for (int64_t b = 0; b < p.batch; ++b)
+    for (int64_t s = 0; s < p.time; ++s)
+      if (!row_masked(p, mask, b, s)) {
+        first[size_t(b)] = s;
+        break;
+      }
+  return first;
+}
+
+// Whether row b outputs 0 at step s instead of its state (a masked step with
+// zero_output_for_mask, or one before the row's first unmasked step).
+inline bool output_zero(const RnnParams& p, const float* mask, const std::vector<int64_t>& first, int64_t b, int64_t s) {
+  return row_masked(p, mask, b, s) && (p.zero_output_for_mask || s < first[size_t(b)]);
+}
+
 void check_params(const RnnParams& p) {
   TN_CHECK(p.batch > 0 && p.time > 0 && p.in_dim > 0 && p.units > 0, "rnn: sizes must be positive (batch=", p.batch,
            " time=", p.time, " features=", p.in_dim, " units=", p.units, ")");
@@ -179,8 +200,13 @@ void rnn_forward(const RnnParams& p, const RnnForwardBuffers& bf) {
   if (bf.bias) bias_add(bf.gates, bf.bias, T * B, GU);
   const float* rec_bias = (bf.bias && cell == RnnCell::GruResetAfter) ? bf.bias + GU : nullptr;
 
-  std::memset(bf.states, 0, size_t(B * U) * sizeof(float));
-  if (bf.cells) std::memset(bf.cells, 0, size_t(B * U) * sizeof(float));
+  // H[0] = h0 (C[0] = c0), or zeros. See Note [RNN initial and final states].
+  if (bf.h0) std::memcpy(bf.states, bf.h0, size_t(B * U) * sizeof(float));
+  else std::memset(bf.states, 0, size_t(B * U) * sizeof(float));
+  if (bf.cells) {
+    if (bf.c0) std::memcpy(bf.cells, bf.c0, size_t(B * U) * sizeof(float));
+    else std::memset(bf.cells, 0, size_t(B * U) * sizeof(float));
+  }
 
   float* rec = scratch(0, B * GU);  // GRU: h_prev·R (B, 3U) or (r*h_prev)·R_h (B, U)
 
@@ -303,13 +329,15 @@ void rnn_forward(const RnnParams& p, const RnnForwardBuffers& bf) {
     }
   }
 
-  // Output: the states in processing order (B, T, U), or the last one (B, U).
+  // Output: the states in processing order (B, T, U), or the last one (B, U); 0 where
+  // output_zero says so.
+  const std::vector<int64_t> first = first_unmasked(p, bf.mask);
   if (p.return_sequences) {
     for_rows(B * T, U, [&](int64_t begin, int64_t end) {
       for (int64_t r = begin; r < end; ++r) {
         const int64_t b = r / T, s = r % T;
         float* dst = bf.y + r * U;
-        if (p.zero_output_for_mask && row_masked(p, bf.mask, b, s)) {
+        if (output_zero(p, bf.mask, first, b, s)) {
           std::memset(dst, 0, size_t(U) * sizeof(float));
         } else {
           std::memcpy(dst, bf.states + ((s + 1) * B + b) * U, size_t(U) * sizeof(float));
@@ -317,7 +345,11 @@ void rnn_forward(const RnnParams& p, const RnnForwardBuffers& bf) {
       }
     });
   } else {
-    std::memcpy(bf.y, bf.states + T * B * U, size_t(B * U) * sizeof(float));
+    for (int64_t b = 0; b < B; ++b) {
+      float* dst = bf.y + b * U;
+      if (output_zero(p, bf.mask, first, b, T - 1)) std::memset(dst, 0, size_t(U) * sizeof(float));
+      else std::memcpy(dst, bf.states + (T * B + b) * U, size_t(U) * sizeof(float));
+    }
   }
 }
 
@@ -334,7 +366,9 @@ void rnn_backward(const RnnParams& p, const RnnBackwardBuffers& bb) {
   float* dh = scratch(0, B * U);   // gradient w.r.t. the state entering the current step from the future
   float* dc = scratch(1, B * U);   // LSTM cell-state gradient
   float* tmp = scratch(2, B * U);  // dgates[s]·R^T
-  std::memset(dc, 0, size_t(B * U) * sizeof(float));
+  if (bb.dc_last) std::memcpy(dc, bb.dc_last, size_t(B * U) * sizeof(float));
+  else std::memset(dc, 0, size_t(B * U) * sizeof(float));
+  const std::vector<int64_t> first = first_unmasked(p, bb.mask);
   // R^T (G*U, U) and W^T (G*U, F), transposed once, so every product below is a plain
   // (non-transposed) sgemm: per step dh_prev = dgates[s]·R^T, at the end dx = dgates·W^T.
   float* rt = scratch(3, GU * U + (bb.dx ? GU * F : 0));
@@ -346,24 +380,24 @@ void rnn_backward(const RnnParams& p, const RnnBackwardBuffers& bb) {
       for (int64_t j = 0; j < GU; ++j) wt[j * F + k] = bb.kernel[k * GU + j];
 
   // dh at the last step: the output's gradient there.
-  auto add_output_grad = [&](int64_t s, bool first) {
-    if (!p.return_sequences) {
-      if (first) std::memcpy(dh, bb.dy, size_t(B * U) * sizeof(float));
-      return;
-    }
+  // (An output that output_zero makes 0 passes no gradient.)
+  auto add_output_grad = [&](int64_t s, bool is_first) {
+    if (!p.return_sequences && !is_first) return;
     for (int64_t b = 0; b < B; ++b) {
       float* d = dh + b * U;
-      if (p.zero_output_for_mask && row_masked(p, bb.mask, b, s)) {
-        if (first) std::memset(d, 0, size_t(U) * sizeof(float));
+      if (output_zero(p, bb.mask, first, b, s)) {
+        if (is_first) std::memset(d, 0, size_t(U) * sizeof(float));
         continue;
       }
-      const float* g = bb.dy + (b * T + s) * U;
-      if (first) std::memcpy(d, g, size_t(U) * sizeof(float));
+      const float* g = p.return_sequences ? bb.dy + (b * T + s) * U : bb.dy + b * U;
+      if (is_first) std::memcpy(d, g, size_t(U) * sizeof(float));
       else
         for (int64_t j = 0; j < U; ++j) d[j] += g[j];
     }
   };
   add_output_grad(T - 1, true);
+  if (bb.dh_last)
+    for (int64_t i = 0; i < B * U; ++i) dh[i] += bb.dh_last[i];
 
   const float* mask = bb.mask;
   for (int64_t s = T - 1; s >= 0; --s) {
@@ -520,6 +554,9 @@ void rnn_backward(const RnnParams& p, const RnnBackwardBuffers& bb) {
     }
     if (s > 0) add_output_grad(s - 1, false);
   }
+  // What is left in dh (dc) is the gradient w.r.t. the initial state H[0] (C[0]).
+  if (bb.dh0) std::memcpy(bb.dh0, dh, size_t(B * U) * sizeof(float));
+  if (bb.dc0) std::memcpy(bb.dc0, dc, size_t(B * U) * sizeof(float));
 
   // Weight gradients over all T*B rows at once.
   sgemm(true, false, F, GU, T * B, 1.f, bb.xs, F, bb.dgates, GU, 0.f, bb.dkernel, GU);

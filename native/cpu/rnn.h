@@ -35,6 +35,15 @@
 // Keras' Bidirectional forces when it returns sequences). Backward passes dh and dc straight
 // through a masked step and writes zero gate gradients for it.
 //
+// Note [RNN initial and final states]: h0 (B, U) (and c0 (B, U) for LSTM) start the recurrence
+// instead of zeros when given (Keras' initial_state). As in Keras, the OUTPUT at a masked step is
+// the previous output, and before a row's first unmasked step that is 0 (not h0), while the state
+// carried through is h0: so y[b, s] = 0 for the leading masked steps of row b, and the last output
+// of a fully masked row is 0. (With h0 = 0 this is what the states hold anyway.) With
+// zero_output_for_mask and return_sequences false the last output is 0 when the last step is
+// masked (Keras' last_output). Backward takes the gradients of the final states, dh_last and
+// dc_last, besides dy, and gives those of the initial states, dh0 and dc0.
+//
 // Dropout (training only): in_mask (B, F) multiplies the input features of every step;
 // rec_mask (B, U) multiplies h_prev where it enters the recurrent matmuls (not the carry),
 // one mask per sequence shared by all gates (variational dropout). Both masks are made by
@@ -83,6 +92,8 @@ struct RnnForwardBuffers {
   const float* mask;       // (B, T) 1/0 or null
   const float* in_mask;    // (B, F) or null
   const float* rec_mask;   // (B, U) or null
+  const float* h0 = nullptr;  // (B, U) initial state, or null (zeros)
+  const float* c0 = nullptr;  // (B, U) LSTM initial cell state, or null (zeros)
 };
 
 void rnn_forward(const RnnParams& p, const RnnForwardBuffers& b);
@@ -108,6 +119,11 @@ struct RnnBackwardBuffers {
   const float* mask;
   const float* in_mask;
   const float* rec_mask;
+  // See Note [RNN initial and final states].
+  const float* dh_last = nullptr;  // (B, U) gradient w.r.t. the final state h, or null (0)
+  const float* dc_last = nullptr;  // (B, U) gradient w.r.t. the final LSTM cell state, or null (0)
+  float* dh0 = nullptr;            // (B, U) gradient w.r.t. h0, or null                     written
+  float* dc0 = nullptr;            // (B, U) gradient w.r.t. c0 (LSTM), or null               written
 };
 
 void rnn_backward(const RnnParams& p, const RnnBackwardBuffers& b);

@@ -549,6 +549,36 @@ const OP_BUILDERS = {
       ? { op: 'softmaxCrossEntropy', outs: [T('f32', rows), T('f32', x)], ins: [T('f32', x), labels], attrs: null }
       : { op: 'softmaxCrossEntropyGrad', outs: [T('f32', x)], ins: [T('f32', rows), T('f32', x), labels], attrs: null };
   },
+  // rnnSequence / rnnSequenceGrad (native/core/ops/rnn.def): a random cell, sizes and optional
+  // tensors; every shape follows from x (dx for the gradient) and recurrentKernel.
+  rnnSequence(r) {
+    const cell = r.int(0, 3), lstm = cell === 1, aux = cell >= 2, G = cell === 0 ? 1 : lstm ? 4 : 3;
+    const B = r.int(1, 3), Tn = r.int(1, 4), Fd = r.int(1, 3), U = r.int(1, 3), GU = G * U;
+    const retSeq = r.int(0, 1);
+    const has = { bias: r.int(0, 1), mask: r.int(0, 1), inMask: r.int(0, 1), recMask: r.int(0, 1), h0: r.int(0, 1), c0: lstm ? r.int(0, 1) : 0 };
+    const attrs = [cell, r.pick(RNN_ACTIVATIONS), r.pick(RNN_ACTIVATIONS), r.int(0, 1), retSeq, r.int(0, 1),
+      has.bias, has.mask, has.inMask, has.recMask, has.h0, has.c0];
+    const f = (shape) => T('f32', shape);
+    const y = f(retSeq ? [B, Tn, U] : [B, U]), bu = () => f([B, U]);
+    const saved = [f([Tn, B, Fd]), f([Tn, B, GU]), f([Tn + 1, B, U]), ...(lstm ? [f([Tn + 1, B, U])] : []), ...(aux ? [f([Tn, B, U])] : []),
+      ...(has.recMask ? [f([Tn, B, U])] : [])];
+    const x = f([B, Tn, Fd]), kernel = f([Fd, GU]), rec = f([U, GU]), bias = f(cell === 2 ? [2, GU] : [GU]);
+    const masks = [...(has.mask ? [f([B, Tn])] : []), ...(has.inMask ? [f([B, Fd])] : []), ...(has.recMask ? [bu()] : [])];
+    const grad = r.chance(0.4);
+    const ints = [[0, 3], [0, 12], [0, 12], ...intRange(9, [0, 1])];
+    const bad = [
+      (c, r2) => { const attrs2 = c.attrs.slice(); attrs2[r2.int(1, 2)] = r2.pick([4, 5, 6, 7, 8, 9, 12]); return { attrs: attrs2, what: 'an activation the gate kernels cannot fuse' }; },
+      (c, r2) => { const attrs2 = c.attrs.slice(), k = r2.int(6, 10); attrs2[k] = 1 - attrs2[k]; return { attrs: attrs2, what: `flag ${k} flipped: one tensor more or less than the list` }; },
+      (c) => { const attrs2 = c.attrs.slice(); attrs2[4] = 1 - attrs2[4]; return { attrs: attrs2, what: 'returnSequences flipped: y / dy of the other shape' }; },
+      (c) => (lstm ? null : { attrs: [...c.attrs.slice(0, 11), 1], what: 'c0 for a cell without one' }),
+    ];
+    if (!grad) {
+      return { op: 'rnnSequence', outs: [y, bu(), ...(lstm ? [bu()] : []), ...saved],
+        ins: [x, kernel, rec, ...(has.bias ? [bias] : []), ...masks, ...(has.h0 ? [bu()] : []), ...(has.c0 ? [bu()] : [])], attrs, ints, bad };
+    }
+    return { op: 'rnnSequenceGrad', outs: [x, kernel, rec, ...(has.bias ? [bias] : []), ...(has.h0 ? [bu()] : []), ...(has.c0 ? [bu()] : [])],
+      ins: [y, bu(), ...(lstm ? [bu()] : []), ...saved, kernel, rec, ...masks], attrs, ints, bad };
+  },
 };
 const OP_FAMILIES = Object.keys(OP_BUILDERS);
 
