@@ -12,6 +12,7 @@
         "native/cpu/optim.cpp",
         "native/addon/glue_conv.cpp",
         "native/cpu/conv.cpp",
+        "native/cpu/conv_fused.cpp",
         "native/cpu/pool.cpp",
         "native/cpu/batchnorm.cpp",
         "native/cpu/resample.cpp",
@@ -25,7 +26,8 @@
         "native/cpu/ops_reduce.cpp",
         "native/cpu/ops_shape.cpp",
         "native/cpu/ops_linalg.cpp",
-        "native/cpu/ops_nn.cpp"
+        "native/cpu/ops_nn.cpp",
+        "native/cpu/ops_conv.cpp"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
