@@ -5,6 +5,8 @@ export * from './reduce';
 export * from './shape';
 export * from './linalg';
 export * from './nn';
+export { conv2d, conv1d, conv2dTranspose, maxPool, avgPool, batchNorm } from './conv';
+export * as fused from './fused';
 export * from './creation';
 export type { TensorLike } from './util';
 import './methods';
