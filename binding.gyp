@@ -13,6 +13,7 @@
         "native/cpu/optim.cpp",
         "native/addon/glue_conv.cpp",
         "native/cpu/conv.cpp",
+        "native/cpu/conv_fused.cpp",
         "native/cpu/pool.cpp",
         "native/cpu/batchnorm.cpp",
         "native/cpu/resample.cpp",
@@ -27,7 +28,8 @@
         "native/cpu/ops_shape.cpp",
         "native/cpu/ops_linalg.cpp",
         "native/cpu/ops_nn.cpp",
-        "native/cpu/ops_rnn.cpp"
+        "native/cpu/ops_rnn.cpp",
+        "native/cpu/ops_conv.cpp"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -71,11 +71,7 @@ Napi::Value Conv2dForward(const Napi::CallbackInfo& info) {
   const float* bias = f32_arg(info, 4, "bias", p.out_c, true);
   const Activation act = activation_arg(info, 6);
   const float alpha = float(number_arg(info, 7, "alpha"));
-  float* pre = z ? z : y;
-  const int64_t rows = n_out / p.out_c;
-  cpu::conv2d_forward(p, pre, x, kernel);
-  if (bias) cpu::bias_add(pre, bias, rows, p.out_c);
-  if (act != Activation::Linear || pre != y) cpu::activation_forward(act, alpha, y, pre, rows, p.out_c);
+  cpu::conv2d_bias_act_forward(p, y, z, x, kernel, bias, int(act), alpha);
   return info.Env().Undefined();
 }
 
@@ -86,7 +82,7 @@ Napi::Value Conv2dForward(const Napi::CallbackInfo& info) {
 Napi::Value Conv2dBackward(const Napi::CallbackInfo& info) {
   const ConvSizes s = conv_sizes(info, 9);
   const cpu::Conv2dParams& p = s.p;
-  const int64_t n_out = s.out_elements, rows = n_out / p.out_c;
+  const int64_t n_out = s.out_elements;
   float* dx = f32_arg(info, 0, "dx", s.in_elements, true);
   float* dkernel = f32_arg(info, 1, "dkernel", s.kernel_elements);
   float* dbias = f32_arg(info, 2, "dbias", p.out_c, true);
@@ -99,14 +95,7 @@ Napi::Value Conv2dBackward(const Napi::CallbackInfo& info) {
   const Activation act = activation_arg(info, 10);
   const float alpha = float(number_arg(info, 11, "alpha"));
   const bool dy_is_pre = bool_arg(info, 12, "dyIsPreActivation");
-  const float* dz = dy;
-  if (!dy_is_pre && act != Activation::Linear) {
-    TN_CHECK(dz_scratch != nullptr, "conv2d backward needs dzScratch for activation ", int(act));
-    cpu::activation_backward(act, alpha, dz_scratch, dy, z, y, rows, p.out_c);
-    dz = dz_scratch;
-  }
-  if (dbias) cpu::bias_backward(dbias, dz, rows, p.out_c);
-  cpu::conv2d_backward(p, dx, dkernel, dz, x, kernel);
+  cpu::conv2d_bias_act_backward(p, dx, dkernel, dbias, dz_scratch, dy, x, kernel, z, y, int(act), alpha, dy_is_pre);
   return info.Env().Undefined();
 }
 

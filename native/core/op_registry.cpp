@@ -78,6 +78,7 @@ void register_shape_kernels();
 void register_linalg_kernels();
 void register_nn_kernels();
 void register_rnn_kernels();
+void register_conv_kernels();
 
 void register_cpu_kernels() {
   static std::once_flag once;
@@ -88,6 +89,7 @@ void register_cpu_kernels() {
     register_linalg_kernels();
     register_nn_kernels();
     register_rnn_kernels();
+    register_conv_kernels();
   });
 }
 

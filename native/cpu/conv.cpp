@@ -153,23 +153,26 @@ void conv2d_backward(const Conv2dParams& p, float* dx, float* dkernel, const flo
                      const float* kernel) {
   conv2d_check(p);
   const int64_t K = p.k(), cout = p.out_c, cin = p.in_c;
+  if (!dkernel && !dx) return;
   if (p.is_pointwise()) {
     const int64_t rows = p.batch * p.pixels();
-    sgemm(true, false, K, cout, rows, 1.f, x, K, dy, cout, 0.f, dkernel, cout);
+    if (dkernel) sgemm(true, false, K, cout, rows, 1.f, x, K, dy, cout, 0.f, dkernel, cout);
     if (dx) sgemm(false, false, rows, cin, cout, 1.f, dy, cout, transposed_kernel(kernel, K, cout), K, 0.f, dx, cin);
     return;
   }
-  const int64_t per_image = p.pixels() * K * (dx ? 2 : 1);
+  const int64_t per_image = p.pixels() * K * ((dx ? 1 : 0) + (dkernel ? 1 : 0));
   const int64_t chunk = images_per_chunk(p, per_image);
-  float* cols = workspace(g_cols, chunk * p.pixels() * K);
+  float* cols = dkernel ? workspace(g_cols, chunk * p.pixels() * K) : nullptr;
   float* dcols = dx ? workspace(g_dcols, chunk * p.pixels() * K) : nullptr;
   const float* kernel_t = dx ? transposed_kernel(kernel, K, cout) : nullptr;  // (Cout, K)
   for (int64_t b0 = 0; b0 < p.batch; b0 += chunk) {
     const int64_t b1 = std::min(p.batch, b0 + chunk), rows = (b1 - b0) * p.pixels();
     const float* dyc = dy + b0 * p.pixels() * cout;  // (rows, Cout)
-    im2col(p, cols, x, b0, b1);
-    // dkernel (K, Cout) (+)= cols^T (K, rows) · dy (rows, Cout)
-    sgemm(true, false, K, cout, rows, 1.f, cols, K, dyc, cout, b0 == 0 ? 0.f : 1.f, dkernel, cout);
+    if (dkernel) {
+      im2col(p, cols, x, b0, b1);
+      // dkernel (K, Cout) (+)= cols^T (K, rows) · dy (rows, Cout)
+      sgemm(true, false, K, cout, rows, 1.f, cols, K, dyc, cout, b0 == 0 ? 0.f : 1.f, dkernel, cout);
+    }
     if (dx) {
       // dcols (rows, K) = dy (rows, Cout) · kernel^T (Cout, K)
       sgemm(false, false, rows, K, cout, 1.f, dyc, cout, kernel_t, K, 0.f, dcols, K);

@@ -46,10 +46,27 @@ void conv2d_check(const Conv2dParams& p);
 // y (B, OH, OW, Cout) = conv(x, kernel)  — WRITTEN. No bias, no activation (see the glue).
 void conv2d_forward(const Conv2dParams& p, float* y, const float* x, const float* kernel);
 
-// dkernel (KH, KW, Cin, Cout) = d/dkernel — WRITTEN.
+// dkernel (KH, KW, Cin, Cout) = d/dkernel — WRITTEN; skipped when dkernel is null (then x is
+// not read and may be null: backward-data alone, the transposed convolution).
 // dx (B, H, W, Cin) = d/dx — WRITTEN; skipped when dx is null (the model's first layer).
 void conv2d_backward(const Conv2dParams& p, float* dx, float* dkernel, const float* dy, const float* x,
                      const float* kernel);
+
+// Note [Fused conv + bias + activation]
+// The composition the conv layer (native/addon/glue_conv.cpp) and the engine's Conv2D op
+// (native/cpu/ops_conv.cpp) share (conv_fused.cpp):
+//   forward:  z = conv(x, kernel) + bias, y = act(z); z is written only when not null (then y
+//             holds z before the activation runs in place).
+//   backward: dz = dy * act'(z, y) (dy itself when linear or dy_is_pre_activation), into
+//             dz_scratch (B*OH*OW*Cout floats; needed unless dz is dy), then dbias = sum of dz
+//             over rows and dkernel, dx from conv2d_backward. dx, dkernel, dbias: WRITTEN;
+//             dx and dbias skipped when null.
+// act is a cpu::Activation code (elementwise.h); bias may be null (no bias).
+void conv2d_bias_act_forward(const Conv2dParams& p, float* y, float* z, const float* x, const float* kernel,
+                             const float* bias, int act, float alpha);
+void conv2d_bias_act_backward(const Conv2dParams& p, float* dx, float* dkernel, float* dbias, float* dz_scratch,
+                              const float* dy, const float* x, const float* kernel, const float* z, const float* y,
+                              int act, float alpha, bool dy_is_pre_activation);
 
 // The direct seven-loop convolution (float accumulation): reference for tests.
 void conv2d_forward_reference(const Conv2dParams& p, float* y, const float* x, const float* kernel);

@@ -579,7 +579,52 @@ const OP_BUILDERS = {
     return { op: 'rnnSequenceGrad', outs: [x, kernel, rec, ...(has.bias ? [bias] : []), ...(has.h0 ? [bu()] : []), ...(has.c0 ? [bu()] : [])],
       ins: [y, bu(), ...(lstm ? [bu()] : []), ...saved, kernel, rec, ...masks], attrs, ints, bad };
   },
+  // conv2d / conv2dGrad / conv2dBackpropInput (native/core/ops/conv.def): a valid NHWC geometry.
+  conv(r) {
+    const B = r.int(1, 2), cin = r.int(1, 3), cout = r.int(1, 3), geo = [];
+    for (let k = 0; k < 2; k++) {
+      const kk = r.int(1, 3), s = r.int(1, 2), d = r.int(1, 2), eff = (kk - 1) * d + 1;
+      const before = r.int(0, eff - 1), after = r.int(0, eff - 1), n = r.int(Math.max(1, eff - before - after), 6);
+      geo.push({ kk, s, d, before, after, n, out: Math.floor((n + before + after - eff) / s) + 1 });
+    }
+    const [h, w] = geo, kind = r.int(0, 5), act = kind === 5 ? 0 : r.int(0, 12), hasBias = kind === 5 ? 0 : r.int(0, 1);
+    const needsZ = act > 4;
+    const attrs = [h.s, w.s, h.d, w.d, h.before, h.after, w.before, w.after, hasBias, act, r.pick([0, 0.2])];
+    const ints = [[1, 2 ** 20], [1, 2 ** 20], [1, 2 ** 20], [1, 2 ** 20], [0, 2 ** 30], [0, 2 ** 30], [0, 2 ** 30], [0, 2 ** 30], [0, 1], [0, 12], null];
+    const x = T('f32', [B, h.n, w.n, cin]), f = T('f32', [h.kk, w.kk, cin, cout]), y = T('f32', [B, h.out, w.out, cout]);
+    const bias = hasBias ? [T('f32', [cout])] : [];
+    const bad = [(c) => { const a = c.attrs.slice(); a[4] = a[4] + eff0(h); return { attrs: a, what: `padTop ${a[4]} not below the window` }; }];
+    if (kind === 5) return { op: 'conv2dBackpropInput', outs: [x], ins: [y, f], attrs, ints, bad };
+    if (kind >= 3) return { op: 'conv2dGrad', outs: [x, f, ...bias], ins: [y, x, f, y, ...(needsZ ? [y] : [])], attrs, ints, bad };
+    return { op: 'conv2d', outs: [y, ...(needsZ ? [y] : [])], ins: [x, f, ...bias], attrs, ints, bad };
+  },
+  pool(r) {
+    const B = r.int(1, 2), C = r.int(1, 3), geo = [];
+    for (let k = 0; k < 2; k++) {
+      const p = r.int(1, 3), s = r.int(1, 2), before = r.int(0, p - 1), after = r.int(0, p - 1), n = r.int(Math.max(1, p - before - after), 6);
+      geo.push({ p, s, before, after, n, out: Math.floor((n + before + after - p) / s) + 1 });
+    }
+    const [h, w] = geo, kind = r.int(0, 3);
+    const attrs = [h.p, w.p, h.s, w.s, h.before, h.after, w.before, w.after];
+    const ints = [[1, 2 ** 30], [1, 2 ** 30], [1, 2 ** 20], [1, 2 ** 20], [0, 2 ** 30], [0, 2 ** 30], [0, 2 ** 30], [0, 2 ** 30]];
+    const x = T('f32', [B, h.n, w.n, C]), y = T('f32', [B, h.out, w.out, C]);
+    const argmax = T('i32', [B, h.out, w.out, C], { fill: () => r.int(-2, B * h.n * w.n * C + 2) });
+    if (kind === 0) return { op: 'maxPool', outs: [y, T('i32', y.shape)], ins: [x], attrs, ints };
+    if (kind === 1) return { op: 'maxPoolGrad', outs: [x], ins: [y, argmax], attrs, ints };
+    return { op: kind === 2 ? 'avgPool' : 'avgPoolGrad', outs: [kind === 2 ? y : x], ins: [kind === 2 ? x : y], attrs, ints };
+  },
+  batchNorm(r) {
+    const x = randShape(r, { rank: r.int(1, 4), empty: 0 }), kind = r.int(0, 3), eps = r.pick([1e-3, 1e-5, 0.1]);
+    const C = x[x.length - 1], c = () => T('f32', [C], { fill: () => 0.5 + r.next() });
+    if (kind === 0) return { op: 'batchNorm', outs: [T('f32', x)], ins: [T('f32', x), c(), c(), c(), c()], attrs: [eps], ints: [null] };
+    if (kind === 1) return { op: 'batchNormGrad', outs: [T('f32', x), c(), c(), c(), c()], ins: [T('f32', x), T('f32', x), c(), c(), c()], attrs: [eps], ints: [null] };
+    const axis = r.int(0, x.length - 1), A = x[axis], a = () => T('f32', [A], { fill: () => 0.5 + r.next() });
+    if (kind === 2) return { op: 'batchNormTraining', outs: [T('f32', x), a(), a(), a()], ins: [T('f32', x), a(), a()], attrs: [axis, eps], ints: [[0, x.length - 1], null] };
+    return { op: 'batchNormTrainingGrad', outs: [T('f32', x), a(), a()], ins: [T('f32', x), T('f32', x), a(), a(), a(), a(), a()], attrs: [axis, eps],
+      ints: [[0, x.length - 1], null] };
+  },
 };
+const eff0 = (g) => (g.kk - 1) * g.d + 1;
 const OP_FAMILIES = Object.keys(OP_BUILDERS);
 
 function runOpArgs(r, family = r.pick(OP_FAMILIES)) {
