@@ -77,6 +77,7 @@ void register_reduce_kernels();
 void register_shape_kernels();
 void register_linalg_kernels();
 void register_nn_kernels();
+void register_attention_kernels();
 
 void register_cpu_kernels() {
   static std::once_flag once;
@@ -86,6 +87,7 @@ void register_cpu_kernels() {
     register_shape_kernels();
     register_linalg_kernels();
     register_nn_kernels();
+    register_attention_kernels();
   });
 }
 
