@@ -6,5 +6,6 @@ export * from './shape';
 export * from './linalg';
 export * from './nn';
 export * from './creation';
+export * from './attention';
 export type { TensorLike } from './util';
 import './methods';
