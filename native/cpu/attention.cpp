@@ -4,13 +4,16 @@
 // The block products (scores, weights x values, and the four gradient products) are cpu::sgemm
 // calls on strided views of the (B, T, H, D) tensors. Called from inside a pool task, sgemm
 // runs inline on that thread with its run-time chosen AVX-512/AVX2/portable micro-kernel,
-// which is what makes them fast: the addon is built without -m flags, so a loop the compiler
-// vectorizes itself only gets SSE2. The softmax loops between the products are plain loops
-// over a contiguous block row.
+// which is what makes them fast. The softmax loops between the products (row max, exp and
+// sum) are plain loops the compiler vectorizes, compiled twice: for AVX2+FMA (chosen at run
+// time, as gemm.cpp does: the addon is built without -m flags) and portable. See Note
+// [Vectorized exp].
 #include "cpu/attention.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "core/thread_pool.h"
@@ -28,6 +31,91 @@ constexpr int64_t kQueryBlock = 64;
 int64_t key_block(const AttentionDims& d) {
   const int64_t width = std::max<int64_t>({d.D, d.Dv, 1});
   return std::max<int64_t>(16, std::min<int64_t>(128, (int64_t(1) << 18) / (kQueryBlock * width)));
+}
+
+// Note [Vectorized exp]
+// The scores' exp is about half of the forward's time with libm's scalar expf (one per score,
+// against 4*D flops of products per score). exp_sum below is Cephes' expf (range reduction
+// by ln 2 in two parts, a degree-6 polynomial, 2^n from the exponent bits; about 2 ulp) as a
+// branch-free loop GCC vectorizes: the selects need -fno-trapping-math, which the optimize
+// attribute gives these functions only. Arguments below -87 (exp < 1.7e-38) and -inf give
+// exactly 0, so masked scores get weight 0; NaN stays NaN.
+#if defined(__GNUC__) && !defined(__clang__)
+#define TN_NO_TRAP __attribute__((optimize("no-trapping-math")))
+#else
+#define TN_NO_TRAP
+#endif
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#define TN_ATTN_X86 1
+#endif
+
+// s[c] = exp(s[c] - m) for c < n; returns their sum (8 partial sums, so it vectorizes).
+TN_NO_TRAP inline __attribute__((always_inline)) float exp_sum_body(float* __restrict s, int64_t n, float m) {
+  for (int64_t c = 0; c < n; c++) {
+    float x = s[c] - m;
+    const float keep = x < -87.f ? 0.f : 1.f;
+    x = x < -87.f ? -87.f : x;
+    const int32_t k = int32_t(x * 1.44269504088896341f - 0.5f);  // round(x / ln 2) for x <= 0.5
+    const float kf = float(k);
+    const float r = (x - kf * 0.693359375f) - kf * -2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.f;
+    const int32_t bits = (k + 127) << 23;  // 2^k; k >= -126 here
+    float two_k;
+    std::memcpy(&two_k, &bits, sizeof two_k);
+    s[c] = p * two_k * keep;
+  }
+  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t c = 0;
+  for (; c + 8 <= n; c += 8)
+    for (int u = 0; u < 8; u++) acc[u] += s[c + u];
+  float sum = 0;
+  for (; c < n; c++) sum += s[c];
+  for (int u = 0; u < 8; u++) sum += acc[u];
+  return sum;
+}
+
+// max of s[0 .. n) (-inf when n == 0), in 8 lanes.
+TN_NO_TRAP inline __attribute__((always_inline)) float max_body(const float* __restrict s, int64_t n) {
+  float acc[8];
+  for (int u = 0; u < 8; u++) acc[u] = -INFINITY;
+  int64_t c = 0;
+  for (; c + 8 <= n; c += 8)
+    for (int u = 0; u < 8; u++) acc[u] = s[c + u] > acc[u] ? s[c + u] : acc[u];
+  float mx = -INFINITY;
+  for (; c < n; c++) mx = s[c] > mx ? s[c] : mx;
+  for (int u = 0; u < 8; u++) mx = acc[u] > mx ? acc[u] : mx;
+  return mx;
+}
+
+TN_NO_TRAP float exp_sum_portable(float* s, int64_t n, float m) { return exp_sum_body(s, n, m); }
+TN_NO_TRAP float max_portable(const float* s, int64_t n) { return max_body(s, n); }
+#ifdef TN_ATTN_X86
+TN_NO_TRAP __attribute__((target("avx2,fma"))) float exp_sum_avx2(float* s, int64_t n, float m) {
+  return exp_sum_body(s, n, m);
+}
+TN_NO_TRAP __attribute__((target("avx2,fma"))) float max_avx2(const float* s, int64_t n) { return max_body(s, n); }
+#endif
+
+struct RowKernels {
+  float (*exp_sum)(float*, int64_t, float);
+  float (*max)(const float*, int64_t);
+};
+
+const RowKernels& row_kernels() {
+  static const RowKernels k = [] {
+#ifdef TN_ATTN_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return RowKernels{exp_sum_avx2, max_avx2};
+#endif
+    return RowKernels{exp_sum_portable, max_portable};
+  }();
+  return k;
 }
 
 inline bool mask_allows(const AttentionMask& m, int64_t b, int64_t i, int64_t j) {
@@ -53,7 +141,7 @@ inline void weights_from_lse(float* s, int64_t nk, float lse) {
     std::fill(s, s + nk, 0.f);
     return;
   }
-  for (int64_t c = 0; c < nk; c++) s[c] = std::exp(s[c] - lse);
+  row_kernels().exp_sum(s, nk, lse);
 }
 
 }  // namespace
@@ -63,6 +151,7 @@ void attention_forward(const AttentionDims& d, const float* q, const float* k, c
   const int64_t BK = key_block(d);
   const int64_t n_qb = (d.Tq + kQueryBlock - 1) / kQueryBlock;
   const int64_t ldq = d.H * d.D, ldv = d.H * d.Dv;  // row strides of q/k and v/out
+  const RowKernels& rk = row_kernels();
   parallel_for(d.B * d.H * n_qb, 1, [&](int64_t t0, int64_t t1) {
     std::vector<float> s_buf(size_t(kQueryBlock * BK));  // (BQ, BK) scores, then weights
     std::vector<float> m(kQueryBlock), l(kQueryBlock);     // (BQ) running max and sum
@@ -84,18 +173,12 @@ void attention_forward(const AttentionDims& d, const float* q, const float* k, c
         for (int64_t r = 0; r < nq; r++) {
           float* sr = s + r * nk;
           apply_masks(mask, causal, b, i0 + r, j0, nk, sr);
-          float mx = -INFINITY;
-          for (int64_t c = 0; c < nk; c++) mx = std::max(mx, sr[c]);
-          const float m_new = std::max(m[r], mx);
+          const float m_new = std::max(m[r], rk.max(sr, nk));
           if (m_new == -INFINITY) {  // every key so far masked: nothing to add
             std::fill(sr, sr + nk, 0.f);
             continue;
           }
-          float sum = 0.f;
-          for (int64_t c = 0; c < nk; c++) {
-            sr[c] = std::exp(sr[c] - m_new);
-            sum += sr[c];
-          }
+          const float sum = rk.exp_sum(sr, nk, m_new);
           const float alpha = std::exp(m[r] - m_new);  // 0 when m was -inf (o and l are 0 then)
           l[r] = l[r] * alpha + sum;
           if (alpha != 1.f) {
