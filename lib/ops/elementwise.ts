@@ -157,8 +157,18 @@ export const elu = (x: TensorLike): Tensor => activation('elu', x, 1);
 export const selu = (x: TensorLike): Tensor => activation('selu', x);
 export const softplus = (x: TensorLike): Tensor => activation('softplus', x);
 export const softsign = (x: TensorLike): Tensor => activation('softsign', x);
-/** The exact (erf) GELU, Keras' default. */
-export const gelu = (x: TensorLike): Tensor => activation('gelu', x);
+/**
+ * GELU: exact (erf, Keras' default) or, with approximate, Keras' tanh form
+ * 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), composed of ops (so its gradient is theirs).
+ */
+export const gelu = (x: TensorLike, approximate = false): Tensor => {
+  if (typeof approximate !== 'boolean') throw new TypeError(expected('a boolean', 'gelu(approximate)', approximate));
+  if (!approximate) return activation('gelu', x);
+  const t = toTensor(x, 'x', 'gelu');
+  checkFloat(t, 'gelu');
+  const inner = mul(add(t, mul(mul(mul(t, t), t), 0.044715)), Math.sqrt(2 / Math.PI));
+  return mul(mul(t, 0.5), add(tanh(inner), 1));
+};
 /** x * sigmoid(x) (Keras' swish / silu). */
 export const swish = (x: TensorLike): Tensor => activation('swish', x);
 

@@ -10,6 +10,7 @@ export { conv2d, conv1d, conv2dTranspose, maxPool, avgPool, batchNorm } from './
 export * as fused from './fused';
 export * from './creation';
 export * from './random';
+export * from './attention';
 export type { TensorLike } from './util';
 import './methods';
 export { dense } from './dense';

@@ -79,6 +79,7 @@ void register_linalg_kernels();
 void register_nn_kernels();
 void register_rnn_kernels();
 void register_conv_kernels();
+void register_attention_kernels();
 
 void register_cpu_kernels() {
   static std::once_flag once;
@@ -90,6 +91,7 @@ void register_cpu_kernels() {
     register_nn_kernels();
     register_rnn_kernels();
     register_conv_kernels();
+    register_attention_kernels();
   });
 }
 
