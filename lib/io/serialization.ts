@@ -360,7 +360,8 @@ function convCodec(rank: 1 | 2): Codec {
       const x = l as L.Conv2D;
       return {
         filters: x.filters, kernel_size: x.kernelSize.slice(), strides: x.strides.slice(), padding: x.padding,
-        data_format: 'channels_last', dilation_rate: x.dilationRate.slice(), ...(d === 'keras3' ? { groups: 1 } : {}),
+        ...(d === 'keras3' || rank === 2 ? { data_format: 'channels_last' } : {}), dilation_rate: x.dilationRate.slice(),
+        ...(d === 'keras3' ? { groups: 1 } : {}),
         activation: activationOut(x.activation.name), use_bias: x.useBias,
         kernel_initializer: initializerOut(priv(l, 'kernelInitializer'), d, l.name),
         bias_initializer: initializerOut(priv(l, 'biasInitializer'), d, l.name), ...nullOff(d, OFF_KEYS),
@@ -384,9 +385,11 @@ function convCodec(rank: 1 | 2): Codec {
 
 function poolCodec(make: (a: L.Pooling2DLayerArgs) => Layer): Codec {
   return {
-    toConfig: (l) => {
+    toConfig: (l, d) => {
       const x = l as unknown as { poolSize: number[]; strides: number[]; padding: string };
-      return { pool_size: x.poolSize.slice(), padding: x.padding, strides: x.strides.slice(), data_format: 'channels_last' };
+      const c: Json = { pool_size: x.poolSize.slice(), padding: x.padding, strides: x.strides.slice() };
+      if (d === 'keras3' || l.getClassName().endsWith('2D')) c.data_format = 'channels_last';   // as tfjs writes them
+      return c;
     },
     fromConfig: (r, base) => {
       dataFormat(r);
@@ -398,7 +401,8 @@ function poolCodec(make: (a: L.Pooling2DLayerArgs) => Layer): Codec {
 
 function globalCodec(make: (a: L.LayerArgs) => Layer): Codec {
   return {
-    toConfig: (_l, d) => (d === 'keras3' ? { data_format: 'channels_last', keepdims: false } : { data_format: 'channels_last' }),
+    // tfjs writes data_format for the 2-D global poolings only.
+    toConfig: (l, d) => (d === 'keras3' ? { data_format: 'channels_last', keepdims: false } : l.getClassName().endsWith('2D') ? { data_format: 'channels_last' } : {}),
     fromConfig: (r, base) => {
       dataFormat(r);
       r.only('keepdims', [false]);
@@ -430,7 +434,7 @@ function rnnCodec(kind: 'SimpleRNN' | 'LSTM' | 'GRU'): Codec {
       const seed = priv<{ seed?: number }>(l, 'args').seed;
       if (d === 'keras3') c.seed = seed ?? null;
       else if (seed !== undefined) c.seed = seed;
-      if (d === 'tfjs') c.implementation = null;
+      if (d === 'tfjs' && kind !== 'SimpleRNN') c.implementation = null;
       return c;
     },
     fromConfig: (r, base) => {
@@ -476,7 +480,8 @@ export function layerToConfig(layer: Layer, d: Dialect, first: boolean): Json {
   Object.assign(config, codec.toConfig(layer, d));
   if (d === 'tfjs' && first && layer.builtInputShape) {
     config.batch_input_shape = [layer.declaredBatchSize ?? null, ...layer.builtInputShape];
-    config.dtype = layer.inputDtype;
+    // tfjs' Embedding takes float32 inputs (and would make int32 weights for dtype int32).
+    config.dtype = className === 'Embedding' ? 'float32' : layer.inputDtype;
   }
   if (d === 'keras3') {
     const out: Json = { module: 'keras.layers', class_name: className, config, registered_name: null };
