@@ -67,7 +67,14 @@ export function readWeightShards(dir: string, manifest: WeightsManifestConfig, j
         `(${shards.map((s) => `${path.basename(s.file)}: ${s.data.length}`).join(', ')}); ${odd ? `${odd.file} is ` : ''}` +
         `${actual < expectedBytes ? 'truncated' : 'too long'} or does not belong to this model.json`);
     }
-    for (const s of shards) parts.push(s.data);
+    for (const s of shards) {
+      // Our weight files are named by their content's hash: a flipped bit is caught here.
+      const m = /^weights\.([0-9a-f]{16})\.bin$/.exec(path.basename(s.file));
+      if (m && contentName('weights', 'bin', s.data) !== path.basename(s.file)) {
+        throw new Error(`${s.file} is corrupt: its content does not match the hash ${m[1]} in its name`);
+      }
+      parts.push(s.data);
+    }
     specs.push(...group.weights);
   }
   return { data: concatWeightData(parts.map((p) => p.buffer.slice(p.byteOffset, p.byteOffset + p.byteLength) as ArrayBuffer)), specs };

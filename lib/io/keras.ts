@@ -202,6 +202,44 @@ function lossFromKeras(v: unknown, file: string): string {
   throw new Error(`${file}: loss ${JSON.stringify(v)} is not one loss (multi-output losses have no counterpart yet)`);
 }
 
+// ---- zip integrity ---------------------------------------------------------------------------------
+
+let crcTable: Int32Array | null = null;
+function crc32(data: Uint8Array): number {
+  if (crcTable === null) {
+    crcTable = new Int32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c;
+    }
+  }
+  let c = -1;
+  for (let i = 0; i < data.length; i++) c = crcTable[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ -1) >>> 0;
+}
+
+/** Checks each entry's CRC-32 (from the zip's central directory) against its unzipped bytes: fflate does not. */
+function checkZipCrcs(zipBytes: Uint8Array, files: Record<string, Uint8Array>, file: string): void {
+  const dv = new DataView(zipBytes.buffer, zipBytes.byteOffset, zipBytes.byteLength);
+  let eocd = -1;
+  for (let i = zipBytes.length - 22; i >= Math.max(0, zipBytes.length - 22 - 65535); i--) {
+    if (dv.getUint32(i, true) === 0x06054b50) { eocd = i; break; }
+  }
+  if (eocd < 0) throw new Error(`${file} is not a valid .keras file: no zip end-of-directory record (truncated?)`);
+  const count = dv.getUint16(eocd + 10, true);
+  let at = dv.getUint32(eocd + 16, true);
+  for (let i = 0; i < count; i++) {
+    if (at + 46 > zipBytes.length || dv.getUint32(at, true) !== 0x02014b50) throw new Error(`${file}: the zip central directory is corrupt`);
+    const crc = dv.getUint32(at + 16, true);
+    const nameLength = dv.getUint16(at + 28, true);
+    const name = Buffer.from(zipBytes.subarray(at + 46, at + 46 + nameLength)).toString('utf8');
+    const data = files[name];
+    if (data !== undefined && crc32(data) !== crc) throw new Error(`${file} is corrupt: the CRC-32 of its entry ${name} does not match`);
+    at += 46 + nameLength + dv.getUint16(at + 30, true) + dv.getUint16(at + 32, true);
+  }
+}
+
 // ---- load -------------------------------------------------------------------------------------------
 
 function readEntry(files: Record<string, Uint8Array>, name: string, file: string): Uint8Array {
@@ -225,6 +263,7 @@ export async function loadKeras(file: string, options: LoadOptions): Promise<Seq
   } catch (e) {
     throw new Error(`${file} is not a valid .keras file (a zip archive): ${(e as Error).message} (truncated or corrupt?)`);
   }
+  checkZipCrcs(bytes, files, file);
   let config: Json;
   try {
     config = JSON.parse(Buffer.from(readEntry(files, 'config.json', file)).toString('utf8'));

@@ -1,6 +1,7 @@
 // safetensors (Hugging Face's weights format): 8 bytes little-endian header length N, N bytes
 // of JSON {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {…}}, then the
 // raw little-endian tensor bytes. Keyed by our weight names (tfjs' names, modelVariables()).
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import { shapeString } from '../errors';
 import { Layer } from '../layers/layer';
@@ -37,7 +38,7 @@ export function encodeSafetensors(weights: NamedWeight[], metadata: Record<strin
   return out;
 }
 
-/** Every tensor of a safetensors file, checked: header, offsets inside the file, no overlaps or gaps, sizes. */
+/** Every tensor of a safetensors file (in data order), checked: header, offsets inside the file, no overlaps or gaps, sizes. */
 export function decodeSafetensors(bytes: Uint8Array, file: string): NamedWeight[] {
   if (bytes.length < 8) throw new Error(`${file} is not a safetensors file: ${bytes.length} bytes, fewer than the 8-byte header length`);
   const n = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true);
@@ -74,17 +75,25 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): NamedWeight[
     at = s.data_offsets[1];
   }
   if (at !== dataLength) throw new Error(`${file}: the tensors span ${at} bytes but the file's data is ${dataLength} bytes (corrupt or mismatched)`);
+  // Files written here carry the SHA-256 of their data in __metadata__ (other writers' do not).
+  const meta = header.__metadata__ as Record<string, unknown> | undefined;
+  if (meta && typeof meta.sha256 === 'string') {
+    const digest = crypto.createHash('sha256').update(bytes.subarray(dataStart)).digest('hex');
+    if (digest !== meta.sha256) throw new Error(`${file} is corrupt: the SHA-256 of its tensor data does not match the one in its header`);
+  }
   return entries.map(([name, s]) => {
     const d = DTYPES[s.dtype];
     const count = s.shape.reduce((a, c) => a * c, 1);
-    const copy = bytes.slice(dataStart + s.data_offsets[0], dataStart + s.data_offsets[1]);
+    const copy = new Uint8Array(bytes.subarray(dataStart + s.data_offsets[0], dataStart + s.data_offsets[1]));   // a copy (Buffer.slice is a view)
     return { name, dtype: d.ours, shape: s.shape.slice(), values: d.make(copy.buffer, count) };
   });
 }
 
 export function saveWeightsSafetensors(model: { name: string; layers: Layer[] }, file: string): void {
   const weights: NamedWeight[] = modelVariables(model).map((v) => ({ name: v.name, dtype: 'float32', shape: v.variable.shape.slice(), values: v.variable.value }));
-  writeFileAtomic(file, encodeSafetensors(weights, { format: 'pt', generated_by: 'tensornode' }));
+  const hash = crypto.createHash('sha256');
+  for (const w of weights) hash.update(new Uint8Array(w.values.buffer, w.values.byteOffset, w.values.byteLength));
+  writeFileAtomic(file, encodeSafetensors(weights, { format: 'pt', generated_by: 'tensornode', sha256: hash.digest('hex') }));
 }
 
 export function loadWeightsSafetensors(model: { name: string; layers: Layer[] }, file: string, strict = true): void {
@@ -94,5 +103,15 @@ export function loadWeightsSafetensors(model: { name: string; layers: Layer[] },
   } catch (e) {
     throw new Error((e as NodeJS.ErrnoException).code === 'ENOENT' ? `${file} does not exist` : `${file} cannot be read: ${(e as Error).message}`);
   }
-  assignWeights(model, decodeSafetensors(bytes, file), file, strict);
+  const weights = decodeSafetensors(bytes, file);
+  // By name; when no name matches (layers named automatically, e.g. in another process) but
+  // the file has the model's weights in its order and shapes, by position, as Keras' load_weights.
+  const vars = modelVariables(model);
+  const names = new Set(vars.map((v) => v.name));
+  const sameStructure = weights.length === vars.length && weights.every((w, i) => w.dtype === 'float32' &&
+    w.shape.length === vars[i].variable.shape.length && w.shape.every((d, k) => d === vars[i].variable.shape[k]));
+  if (!weights.some((w) => names.has(w.name)) && sameStructure) {
+    weights.forEach((w, i) => { w.name = vars[i].name; });
+  }
+  assignWeights(model, weights, file, strict);
 }
