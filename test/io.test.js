@@ -453,3 +453,13 @@ describe('io: modelCheckpoint', () => {
     assert.throws(() => formatFilepath('{val_acc}', { loss: 1 }), /placeholder \{val_acc\} has no value/);
   });
 });
+
+describe('io: optional dependencies', () => {
+  it("require('tensornode') loads neither h5wasm nor fflate (they load on the first .keras file)", () => {
+    const { execFileSync } = require('child_process');
+    const out = execFileSync(process.execPath, ['-e',
+      "require(process.argv[1]); console.log(JSON.stringify(Object.keys(require.cache).filter((k) => /h5wasm|fflate/.test(k))))",
+      path.join(__dirname, '..')]).toString().trim();
+    assert.strictEqual(out, '[]');
+  });
+});
