@@ -9,7 +9,8 @@
 // point. Only after that are the weight files no longer referenced removed (and temporary
 // files of dead processes). A kill before the commit leaves the old model.json and its weights
 // untouched; a kill after it leaves the new one complete (plus, at worst, an orphan file the
-// next save removes).
+// next save removes). One writer per folder is assumed: two processes saving into the same
+// folder at once may remove each other's new weights file.
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';

@@ -290,7 +290,7 @@ export async function loadKeras(file: string, options: LoadOptions): Promise<Seq
         const vars = layer.weightVariables;
         let at = 0;
         for (const g of groups) {
-          const group = g.count === 0 ? f.get(g.path) : f.get(g.path);
+          const group = f.get(g.path);
           const keys = group ? group.keys() : [];
           if (keys.length !== g.count) {
             throw new Error(`${where}: layer '${layer.name}' (${layer.getClassName()}) has ${g.count} variables but ${g.path} holds ${keys.length}`);
@@ -388,6 +388,7 @@ export async function saveKeras(model: SavableModel, file: string, config: SaveC
     try {
       f.create_group('layers');
       for (const { layer, key, groups } of h5Layout(model.layers)) {
+        // The groups Keras writes (Note [Keras 3 weights layout]); those without variables stay empty.
         f.create_group(key);
         const vars = layer.weightVariables;
         let at = 0;
@@ -397,10 +398,9 @@ export async function saveKeras(model: SavableModel, file: string, config: SaveC
             f.create_group(`${key}/${side}/cell`);
             f.create_group(`${key}/${side}/vars`);
           }
-        } else if (layer instanceof RNN) {
-          f.create_group(`${key}/cell`);
         }
-        if (!(layer instanceof Bidirectional) && !(layer instanceof RNN)) { /* vars made below */ } else f.create_group(`${key}/vars`);
+        if (layer instanceof RNN) f.create_group(`${key}/cell`);
+        if (layer instanceof Bidirectional || layer instanceof RNN) f.create_group(`${key}/vars`);
         for (const g of groups) {
           const group = f.create_group(g.path);
           for (let i = 0; i < g.count; i++, at++) {

@@ -245,9 +245,9 @@ const codecs: Record<string, Codec> = {
   Conv2D: convCodec(2),
   Conv1D: convCodec(1),
   ZeroPadding2D: {
-    toConfig: (l, d) => {
+    toConfig: (l) => {
       const [t, b, le, ri] = (l as L.ZeroPadding2D).pads;
-      return { padding: [[t, b], [le, ri]], ...(d === 'keras3' || true ? { data_format: 'channels_last' } : {}) };
+      return { padding: [[t, b], [le, ri]], data_format: 'channels_last' };
     },
     fromConfig: (r, base) => {
       dataFormat(r);
