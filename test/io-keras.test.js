@@ -11,7 +11,7 @@ const { tn, assertClose } = require('./helpers');
 const { modelZoo, randomizeWeights, sampleInput } = require('./io-helpers');
 
 const FIXTURES = path.join(__dirname, 'fixtures', 'io');
-const MODELS = ['dense', 'conv2d', 'conv1d', 'flatten_reshape', 'embedding_rnn', 'bidirectional', 'compiled'];
+const MODELS = ['dense', 'conv2d', 'conv1d', 'flatten_reshape', 'embedding_rnn', 'bidirectional', 'compiled', 'compiled_rmsprop', 'compiled_sgd'];
 
 function fixture(name) {
   const fx = JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8'));
@@ -45,15 +45,36 @@ describe('io: Keras 3 .keras files', () => {
   it('a compiled model comes back compiled, with the optimizer state Keras saved (iterations, Adam slots)', async () => {
     const model = await tn.loadLayersModel(`file://${path.join(FIXTURES, 'compiled.keras')}`);
     assert.strictEqual(model.optimizer.getClassName(), 'Adam');
-    assert.strictEqual(model.optimizer.iterations, 1);
+    assert.strictEqual(model.optimizer.iterations, 2);
     assert.ok(Math.abs(model.optimizer.learningRate - 0.01) < 1e-8);
     const slots = await model.optimizer.getWeights();
-    // after one Adam step every m slot is (1 - beta1) * grad: non-zero somewhere
+    // after two Adam steps the m slots is (1 - beta1) * grad: non-zero somewhere
     assert.ok(slots.filter((s) => s.name.endsWith('/m')).some((s) => s.tensor.dataSync().some((v) => v !== 0)));
     const fx = fixture('compiled');
     const [loss] = await model.evaluate(fx.x, tn.oneHot(tn.tensor([0, 1, 0], [3], 'int32'), 2));
     assert.ok(Number.isFinite(loss.dataSync()[0]));
   });
+
+  for (const [name, opt] of [['compiled', 'Adam'], ['compiled_rmsprop', 'RMSProp'], ['compiled_sgd', 'Momentum']]) {
+    it(`${name}.keras (${opt}, saved by Keras after 2 steps): our next step gives the weights of Keras' next step`, async () => {
+      const fx = fixture(name);
+      const model = await tn.loadLayersModel(`file://${path.join(FIXTURES, `${name}.keras`)}`);
+      assert.strictEqual(model.optimizer.getClassName(), opt);
+      assert.strictEqual(model.optimizer.iterations, 2);
+      model.trainOnBatch(fx.x, tn.tensor(fx.target));
+      const ours = model.getWeights().map((w) => w.dataSync());
+      assert.strictEqual(ours.length, fx.weights_after_next_step.length);
+      ours.forEach((w, i) => assertClose(w, fx.weights_after_next_step[i], { atol: 1e-6, rtol: 1e-5, what: `${name} weight ${i} after the next step` }));
+      // without the saved optimizer state the next step is another one (so the check above can fail)
+      const fresh = await tn.loadLayersModel(`file://${path.join(FIXTURES, `${name}.keras`)}`);
+      await fresh.optimizer.setWeights([{ name: 'iter', tensor: tn.tensor(new Int32Array([0]), [], 'int32') }]);
+      const zeroed = (await fresh.optimizer.getWeights()).slice(1).map((w) => ({ name: w.name, tensor: tn.zerosLike(w.tensor) }));
+      await fresh.optimizer.setWeights(zeroed);
+      fresh.trainOnBatch(fx.x, tn.tensor(fx.target));
+      const diff = fresh.getWeights().map((w, i) => Math.max(...Array.from(w.dataSync(), (v, k) => Math.abs(v - fx.weights_after_next_step[i][k]))));
+      assert.ok(Math.max(...diff) > 1e-4, `fresh optimizer differs by only ${Math.max(...diff)}`);
+    });
+  }
 
   for (const [name, make, shape, dtype] of modelZoo()) {
     it(`our ${name} model round-trips through .keras bit-identically`, async () => {

@@ -8,7 +8,8 @@
 // recurrent layer keeps them in layers/<key>/cell/vars, Bidirectional in
 // layers/<key>/forward_layer/cell/vars and …/backward_layer/cell/vars. The optimizer's are in
 // optimizer/vars: 0 = iterations (int64), 1 = learning rate, then the slots of each trainable
-// variable in turn (Adam: m, v; SGD with momentum: momentum; RMSprop: velocity[, momentum]).
+// variable (Adam: m0, v0, m1, v1, …; SGD with momentum: the momentums; RMSprop: all velocities,
+// then all momentums; see kerasSlotOrder).
 // Checked against files Keras 3.15 wrote (test/fixtures/io, scripts/fixtures/).
 //
 // h5wasm and fflate are optional peer dependencies, loaded on first use (as sharp is for images).
@@ -107,11 +108,16 @@ function h5Layout(layers: Layer[]): { layer: Layer; key: string; groups: { path:
   });
 }
 
-/** Keras 3 optimizer slot order per variable, in our slot names (tfjs' names). */
-function kerasSlots(o: Optimizer): string[] {
-  if (o instanceof AdamOptimizer) return ['m', 'v'];
-  if (o instanceof RMSPropOptimizer) return o.momentum > 0 ? ['rms', 'momentum'] : ['rms'];
-  if (o instanceof SGDOptimizer) return o.momentum > 0 ? ['momentum'] : [];
+/**
+ * The order of Keras 3's optimizer/vars after iterations and learning rate, as [variable index,
+ * our slot name]: Adam/AdamW interleave per variable (m0, v0, m1, v1, …); RMSprop groups by
+ * slot (all velocities, then all momentums); SGD has one slot (momentum) or none.
+ */
+function kerasSlotOrder(o: Optimizer, count: number): [number, string][] {
+  const grouped = (slots: string[]) => slots.flatMap((s) => Array.from({ length: count }, (_, i) => [i, s] as [number, string]));
+  if (o instanceof AdamOptimizer) return Array.from({ length: count }, (_, i) => [[i, 'm'], [i, 'v']] as [number, string][]).flat();
+  if (o instanceof RMSPropOptimizer) return grouped(o.momentum > 0 ? ['rms', 'momentum'] : ['rms']);
+  if (o instanceof SGDOptimizer) return grouped(o.momentum > 0 ? ['momentum'] : []);
   throw new Error(`optimizer ${o.getClassName()} has no Keras counterpart`);
 }
 
@@ -345,20 +351,22 @@ export async function loadKeras(file: string, options: LoadOptions): Promise<Seq
 }
 
 async function restoreKerasOptimizer(model: SavableModel, o: Optimizer, values: { shape: number[]; values: Float32Array | number[] }[], where: string): Promise<void> {
-  const slots = kerasSlots(o);
   const trainable = modelVariables(model).filter((v) => v.trainable);
-  const want = 2 + trainable.length * slots.length;
+  const order = kerasSlotOrder(o, trainable.length);
+  const want = 2 + order.length;
   if (values.length !== want) {
     throw new Error(`${where}: optimizer/vars holds ${values.length} variables but ${o.getClassName()} over ${trainable.length} trainable variables has ${want}`);
   }
   const weights: { name: string; tensor: Tensor }[] = [{ name: 'iter', tensor: new Tensor(new Int32Array([values[0].values[0] as number]), [], 'int32') }];
   let at = 2;
-  for (const v of trainable) {
-    for (const s of slots) {
-      const e = values[at++];
-      if (e.values.length !== v.variable.size) throw new Error(`${where}: optimizer/vars/${at - 1} has shape ${shapeString(e.shape)} but the ${s} slot of ${v.name} needs ${shapeString(v.variable.shape)}`);
-      weights.push({ name: `${v.variable.name}/${s}`, tensor: new Tensor(Float32Array.from(e.values), v.variable.shape.slice(), 'float32') });
+  for (const [i, s] of order) {
+    const v = trainable[i];
+    const e = values[at++];
+    const shape = e.shape;
+    if (shape.length !== v.variable.shape.length || shape.some((d, k) => d !== v.variable.shape[k])) {
+      throw new Error(`${where}: optimizer/vars/${at - 1} has shape ${shapeString(shape)} but the ${s} slot of ${v.name} needs ${shapeString(v.variable.shape)}`);
     }
+    weights.push({ name: `${v.variable.name}/${s}`, tensor: new Tensor(Float32Array.from(e.values), v.variable.shape.slice(), 'float32') });
   }
   await o.setWeights(weights);
 }
@@ -412,19 +420,18 @@ export async function saveKeras(model: SavableModel, file: string, config: SaveC
       f.create_group('vars');
       if (includeOptimizer && compiled) {
         const o = compiled.optimizer;
-        const slots = kerasSlots(o);
+        const trainable = modelVariables(model).filter((x) => x.trainable);
         const all = new Map((await o.getWeights()).map((w) => [w.name, w.tensor]));
         const g = f.create_group('optimizer');
         const vars = g.create_group('vars');
         vars.create_dataset({ name: '0', data: new BigInt64Array([BigInt(o.iterations)]), shape: [], dtype: '<q' });
         vars.create_dataset({ name: '1', data: new Float32Array([o.learningRate]), shape: [], dtype: '<f' });
         let at = 2;
-        for (const v of modelVariables(model).filter((x) => x.trainable)) {
-          for (const s of slots) {
-            const t = all.get(`${v.variable.name}/${s}`);
-            const data = t ? (t.values as Float32Array) : new Float32Array(v.variable.size);
-            vars.create_dataset({ name: String(at++), data, shape: v.variable.shape.slice(), dtype: '<f' });
-          }
+        for (const [i, s] of kerasSlotOrder(o, trainable.length)) {
+          const v = trainable[i];
+          const t = all.get(`${v.variable.name}/${s}`);
+          const data = t ? (t.values as Float32Array) : new Float32Array(v.variable.size);   // a variable not updated yet
+          vars.create_dataset({ name: String(at++), data, shape: v.variable.shape.slice(), dtype: '<f' });
         }
       }
     } finally {
