@@ -3,6 +3,7 @@
 // subclass such as earlyStopping. Logs are plain {key: number} objects.
 import { checkNonNegativeInteger, checkOneOf, expected } from './errors';
 import type { TensorBoardCallback, TensorBoardCallbackArgs } from './tensorboard/callback';
+import type { ModelCheckpoint, ModelCheckpointArgs } from './io/checkpoint';
 
 export type Logs = Record<string, number>;
 
@@ -86,6 +87,9 @@ export const callbacks = {
   /** TensorBoard logs as Keras 3 writes them (lib/tensorboard/callback.ts); required here, not at load, as it extends Callback. */
   tensorBoard: (logdir?: string, args?: TensorBoardCallbackArgs): TensorBoardCallback =>
     (require('./tensorboard/callback') as typeof import('./tensorboard/callback')).kerasTensorBoard(logdir, args),
+  /** Keras' ModelCheckpoint (lib/io/checkpoint.ts); required here, not at load, as it extends Callback. */
+  modelCheckpoint: (args: ModelCheckpointArgs): ModelCheckpoint =>
+    new (require('./io/checkpoint') as typeof import('./io/checkpoint')).ModelCheckpoint(args),
 };
 
 /** Runs a hook on every callback in order, awaiting each. */

@@ -37,6 +37,8 @@ export type { CSVConfig, ColumnConfig } from './data/csv';
 export type { ImageDatasetFromDirectoryArgs } from './data/images';
 export { Dataset } from './data/dataset';
 export * as preprocessing from './preprocessing';
+export * as io from './io';
+export { loadLayersModel } from './io/model_io';
 export type { ModelFitDatasetArgs, ModelEvaluateDatasetArgs, ModelPredictDatasetArgs } from './models/dataset_training';
 /**
  * The native addon's functions, for tests, benchmarks and experiments: an internal escape hatch,

@@ -196,6 +196,23 @@ export class Sequential implements TrainableGraph {
   toString(): string {
     return `Sequential(${this.name}: ${this.layers.map((l) => `${l.name} ${shapeString([null, ...(l.builtOutputShape ?? [])])}`).join(' -> ')})`;
   }
+
+  // ---- save and load: thin delegations into lib/io -------------------------------------------
+
+  /** tfjs' model.save: 'file://dir' (model.json + weights), 'file://m.keras' (Keras 3), or an IOHandler. */
+  save(handlerOrURL: string | import('../io/types').IOHandler, config?: import('../io/types').SaveConfig): Promise<import('../io/types').SaveResult> {
+    return (require('../io/model_io') as typeof import('../io/model_io')).saveModel(this as never, handlerOrURL, config, this.compiled);
+  }
+
+  /** The weights alone: 'file://w.safetensors'. */
+  saveWeights(url: string): Promise<void> {
+    return (require('../io') as typeof import('../io')).saveWeights(this, url);
+  }
+
+  /** Loads weights saved by saveWeights; every name, dtype and shape is checked before any is set. */
+  loadWeights(url: string, options?: { strict?: boolean }): Promise<void> {
+    return (require('../io') as typeof import('../io')).loadWeights(this, url, options);
+  }
 }
 
 export function sequential(args?: SequentialArgs): Sequential {

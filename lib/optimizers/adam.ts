@@ -19,6 +19,10 @@ export class AdamOptimizer extends Optimizer {
     return 'Adam';
   }
 
+  protected override slotNames(): string[] {
+    return ['m', 'v'];
+  }
+
   protected slotCount(): number {
     return 2;
   }

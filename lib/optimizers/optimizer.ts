@@ -19,6 +19,10 @@ export abstract class Optimizer {
   // The argument lists of the last update, rebuilt only when the variable list changes.
   private cachedFor: LayerVariable[] | null = null;
   private cached: { params: Float32Array[]; grads: Float32Array[]; a: Float32Array[] | null; b: Float32Array[] | null } | null = null;
+  // The variables that have slots, in first-update order (for getWeights), and slot values set
+  // by setWeights for variables not seen yet, by slot name (taken when the variable first updates).
+  private readonly slotOwners: WeakRef<LayerVariable | Variable>[] = [];
+  private readonly pendingSlots = new Map<string, Float32Array>();
 
   constructor(learningRate: number) {
     this.learningRate = learningRate;
@@ -102,9 +106,83 @@ export abstract class Optimizer {
     let s = this.slots.get(v);
     if (s === undefined) {
       s = { a: count >= 1 ? new Float32Array(v.size) : null, b: count >= 2 ? new Float32Array(v.size) : null };
+      const names = this.slotNames();
+      for (const [i, slot] of [s.a, s.b].entries()) {
+        const pending = slot && this.pendingSlots.get(`${v.name}/${names[i]}`);
+        if (slot && pending) {
+          slot.set(pending);
+          this.pendingSlots.delete(`${v.name}/${names[i]}`);
+        }
+      }
       this.slots.set(v, s);
+      this.slotOwners.push(new WeakRef(v));
     }
     return s;
+  }
+
+  /** tfjs' slot names, in slot order: 'm', 'v' (Adam); 'rms', 'momentum' (RMSProp); 'momentum' (SGD). */
+  protected slotNames(): string[] {
+    return ['a', 'b'];
+  }
+
+  /**
+   * tfjs' optimizer.getWeights(): [{name: 'iter', tensor: int32 scalar}, then every slot as
+   * {name: `${variableName}/${slot}`, tensor}], grouped by slot as tfjs orders them. Copies.
+   */
+  async getWeights(): Promise<{ name: string; tensor: Tensor }[]> {
+    const out: { name: string; tensor: Tensor }[] = [{ name: 'iter', tensor: new Tensor(new Int32Array([this.iterations]), [], 'int32') }];
+    const count = this.slotCount(), names = this.slotNames();
+    const live = this.slotOwners.map((r) => r.deref()).filter((v): v is LayerVariable | Variable => v !== undefined);
+    for (let k = 0; k < count; k++) {
+      for (const v of live) {
+        const s = this.slots.get(v)!;
+        const slot = k === 0 ? s.a : s.b;
+        if (slot) out.push({ name: `${v.name}/${names[k]}`, tensor: new Tensor(slot.slice(), v.shape.slice(), 'float32') });
+      }
+    }
+    for (const [name, values] of this.pendingSlots) {
+      out.push({ name, tensor: new Tensor(values.slice(), [values.length], 'float32') });
+    }
+    return out;
+  }
+
+  /**
+   * tfjs' optimizer.setWeights(weights): 'iter' sets the iteration count; `${variableName}/${slot}`
+   * sets a slot, now for a variable already updated, else when that variable first updates
+   * (a model just loaded). Every entry is checked before any is assigned.
+   */
+  async setWeights(weights: { name: string; tensor: Tensor }[]): Promise<void> {
+    if (!Array.isArray(weights)) throw new TypeError(expected('an array of {name, tensor}', 'setWeights(weights)', weights));
+    const names = this.slotNames().slice(0, this.slotCount());
+    const live = new Map<string, LayerVariable | Variable>();
+    for (const r of this.slotOwners) { const v = r.deref(); if (v) live.set(v.name, v); }
+    const plan: (() => void)[] = [];
+    for (const [i, w] of weights.entries()) {
+      if (w === null || typeof w !== 'object' || typeof w.name !== 'string') throw new TypeError(expected('{name, tensor}', `setWeights(weights[${i}])`, w));
+      const t = checkTensor(w.tensor, `setWeights(weights[${i}].tensor)`);
+      if (w.name === 'iter') {
+        const it = t.values[0];
+        if (t.size !== 1 || !Number.isInteger(it) || it < 0) throw new RangeError(expected('a non-negative integer scalar', "setWeights('iter')", t.values[0]));
+        plan.push(() => { this.iterations = it; });
+        continue;
+      }
+      const slash = w.name.lastIndexOf('/');
+      const slot = names.indexOf(w.name.slice(slash + 1));
+      if (slash < 0 || slot < 0) {
+        throw new Error(`setWeights: '${w.name}' is not a slot of ${this.getClassName()} (its slots are ${names.map((n) => `'<variable>/${n}'`).join(', ') || 'none'}, and 'iter')`);
+      }
+      const values = t.dtype === 'float32' ? (t.values as Float32Array) : Float32Array.from(t.values);
+      const v = live.get(w.name.slice(0, slash));
+      if (v !== undefined) {
+        if (values.length !== v.size) throw new RangeError(`setWeights: '${w.name}' has ${values.length} values but variable ${v.name} has ${v.size}`);
+        const s = this.slots.get(v)!;
+        const dst = slot === 0 ? s.a! : s.b!;
+        plan.push(() => dst.set(values));
+      } else {
+        plan.push(() => { this.pendingSlots.set(w.name, values.slice()); });
+      }
+    }
+    for (const f of plan) f();
   }
 
   /** Applies one update to a model's variables from each one's .grad (the fit path). */

@@ -21,6 +21,10 @@ export class RMSPropOptimizer extends Optimizer {
     return 'RMSProp';
   }
 
+  protected override slotNames(): string[] {
+    return ['rms', 'momentum'];
+  }
+
   protected slotCount(): number {
     return this.momentum > 0 ? 2 : 1;
   }

@@ -17,6 +17,10 @@ export class SGDOptimizer extends Optimizer {
     return this.momentum > 0 ? 'Momentum' : 'SGD';
   }
 
+  protected override slotNames(): string[] {
+    return ['momentum'];
+  }
+
   protected slotCount(): number {
     return this.momentum > 0 ? 1 : 0;
   }
