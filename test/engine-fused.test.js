@@ -136,7 +136,7 @@ function xentRef(logits, labels, classes) {
     const m = Math.max(...row);
     const lse = m + Math.log(row.reduce((s, v) => s + Math.exp(v - m), 0));
     for (let j = 0; j < classes; j++) {
-      const l = labels.dtype === 'int32' ? (labels.values[r] === j ? 1 : 0) : labels.values[r * classes + j];
+      const l = labels.size === rows ? (labels.values[r] === j ? 1 : 0) : labels.values[r * classes + j];
       out[r] -= l * (row[j] - lse);
     }
   }

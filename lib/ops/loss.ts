@@ -27,8 +27,10 @@ export function softmaxCrossEntropyWithLogits(labels: TensorLike, logits: Tensor
   const x = toTensor(logits, 'logits', 'softmaxCrossEntropy');
   checkFloat(x, 'softmaxCrossEntropy', 'logits');
   if (x.rank === 0) throw new RangeError('softmaxCrossEntropy: logits must have rank >= 1');
-  const l = toTensor(labels, 'labels', 'softmaxCrossEntropy', 'float32');
+  let l = toTensor(labels, 'labels', 'softmaxCrossEntropy', 'float32');
   const rows = x.shape.slice(0, -1);
+  // int32 labels shaped like the logits are one-hot rows (tn.oneHot gives int32, as tfjs)
+  if (l.dtype === 'int32' && sameShape(l.shape, x.shape)) l = cast(l, 'float32');
   if (l.dtype === 'int32') {
     if (!sameShape(l.shape, rows)) {
       throw new RangeError(`softmaxCrossEntropy: class indices must have shape ${shapeString(rows)} for logits ` +
