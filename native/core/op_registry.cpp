@@ -106,4 +106,9 @@ void check_dtype(const KernelArgs& a, const TensorView& t, DType want, const cha
   TN_CHECK(t.dtype == want, op_name(a.op), ": ", what, " must be ", dtype_name(want), " but is ", dtype_name(t.dtype));
 }
 
+void check_all_f32(const KernelArgs& a) {
+  for (int i = 0; i < a.n_outputs; i++) check_dtype(a, a.out(i), DType::Float32, "every tensor");
+  for (int i = 0; i < a.n_inputs; i++) check_dtype(a, a.in(i), DType::Float32, "every tensor");
+}
+
 }  // namespace tn

@@ -96,5 +96,7 @@ void register_cpu_kernels();
 // Shape checks kernels share. Throw ShapeError naming the op and the tensors.
 void check_same_shape(const KernelArgs& a, const TensorView& x, const TensorView& y, const char* what);
 void check_dtype(const KernelArgs& a, const TensorView& t, DType want, const char* what);
+// Every output and input float32 (the fused nn ops).
+void check_all_f32(const KernelArgs& a);
 
 }  // namespace tn

@@ -23,11 +23,6 @@ void check_rank(const KernelArgs& a, const TensorView& t, int rank, const char* 
   TN_CHECK(t.rank == rank, op_name(a.op), ": ", what, " must have rank ", rank, " but has shape ", t.shape_string());
 }
 
-void check_all_f32(const KernelArgs& a) {
-  for (int i = 0; i < a.n_outputs; i++) check_dtype(a, a.out(i), DType::Float32, "every tensor");
-  for (int i = 0; i < a.n_inputs; i++) check_dtype(a, a.in(i), DType::Float32, "every tensor");
-}
-
 // The output size of one axis: floor((in + before + after - window) / stride) + 1, with each
 // pad smaller than the window (so every window holds a tap inside the input).
 void check_axis(const KernelArgs& a, const char* axis, int64_t in, int64_t out, int64_t window, int64_t stride,

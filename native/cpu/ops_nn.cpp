@@ -83,11 +83,6 @@ DenseGeometry dense_geometry(const KernelArgs& a, const TensorView& x, const Ten
   return g;
 }
 
-void check_f32(const KernelArgs& a) {
-  for (int i = 0; i < a.n_outputs; i++) check_dtype(a, a.out(i), DType::Float32, "every output");
-  for (int i = 0; i < a.n_inputs; i++) check_dtype(a, a.in(i), DType::Float32, "every input");
-}
-
 // outputs (y[, z]), inputs (x, kernel[, bias]), attrs (activation, alpha). See nn.def.
 void dense_k(const KernelArgs& a) {
   a.expect(-1, -1, 2);
@@ -95,7 +90,7 @@ void dense_k(const KernelArgs& a) {
   const bool linear = act == cpu::Activation::Linear;
   TN_CHECK(a.n_outputs == (linear ? 1 : 2), "dense: ", a.n_outputs, " outputs; expected ", linear ? "(y)" : "(y, z)");
   TN_CHECK(a.n_inputs == 2 || a.n_inputs == 3, "dense: expected inputs (x, kernel[, bias]) but received ", a.n_inputs);
-  check_f32(a);
+  check_all_f32(a);
   const DenseGeometry g = dense_geometry(a, a.in(0), a.in(1), a.out(0));
   if (!linear) check_same_shape(a, a.out(0), a.out(1), "y and z");
   const float* bias = nullptr;
@@ -120,7 +115,7 @@ void dense_grad_k(const KernelArgs& a) {
   TN_CHECK(a.n_inputs == 4 || a.n_inputs == 5, "denseGrad: expected inputs (dy, x, kernel, y[, z]) but received ",
            a.n_inputs);
   TN_CHECK(!reads_z || a.n_inputs == 5, "denseGrad: activation ", int(act), " needs z");
-  check_f32(a);
+  check_all_f32(a);
   const TensorView &dy = a.in(0), &x = a.in(1), &kernel = a.in(2), &y = a.in(3);
   const DenseGeometry g = dense_geometry(a, x, kernel, dy);
   check_same_shape(a, dy, y, "dy and y");
