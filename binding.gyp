@@ -30,7 +30,9 @@
         "native/cpu/ops_nn.cpp",
         "native/cpu/ops_rnn.cpp",
         "native/cpu/ops_conv.cpp",
-        "native/cpu/attention.cpp", "native/cpu/layernorm.cpp", "native/cpu/ops_attention.cpp"
+        "native/cpu/attention.cpp",
+        "native/cpu/layernorm.cpp",
+        "native/cpu/ops_attention.cpp"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
