@@ -126,7 +126,10 @@ function mlpSetup(batch) {
     const logits = tn.add(tn.matMul(tn.relu(tn.add(tn.matMul(x, w1), b1)), w2), b2);
     return tn.mean(tn.neg(tn.sum(tn.mul(y, tn.logSoftmax(logits)), 1)));
   };
-  return { vars, lossFn };
+  // The same loss from the fused ops: dense + bias + activation in one kernel, the cross-entropy
+  // computed from the softmax's logits (Note [A loss meets its activation]).
+  const fusedLossFn = () => tn.mean(tn.metrics.categoricalCrossentropy(y, tn.dense(tn.dense(x, w1, b1, 'relu'), w2, b2, 'softmax')));
+  return { vars, lossFn, fusedLossFn };
 }
 
 async function mlpBench() {
@@ -155,7 +158,16 @@ async function mlpBench() {
   const stepTime = timeSync('tensornode custom-loop step b32', step, { maxTime: 3 });
   await settle();
   const forward = timeSync('tensornode loss forward b32', lossFn, { maxTime: 2 });
-  return { loss0, sgdLossAfter, adamLossAfter, step: stepTime, forward };
+  const fused = mlpSetup(32);
+  if (!near(fused.fusedLossFn().values[0], fused.lossFn().values[0], 1e-5)) {
+    throw new Error(`MLP: the fused ops' loss ${fused.fusedLossFn().values[0]} differs from the composed ${fused.lossFn().values[0]}`);
+  }
+  const fusedOpt = tn.train.adam(1e-3, 0.9, 0.999, 1e-7);
+  const fusedStep = () => fusedOpt.minimize(fused.fusedLossFn, false, fused.vars);
+  for (let i = 0; i < CHECK_STEPS; i++) fusedStep();
+  await settle();
+  const fusedStepTime = timeSync('tensornode custom-loop step b32, fused ops', fusedStep, { maxTime: 3 });
+  return { loss0, sgdLossAfter, adamLossAfter, step: stepTime, forward, fusedStep: fusedStepTime };
 }
 
 // ---- main ---------------------------------------------------------------------------------
@@ -211,8 +223,11 @@ async function main() {
     }
   }
   rows.push(['MLP 784-128-10 b32 Adam step', 'ms/step', fmt(mlp.step.ms, 3), cell(torch?.step_ms, 3), ratio(mlp.step.ms, torch?.step_ms)]);
+  rows.push(['  the same step with tn.dense + fused cross-entropy', 'ms/step', fmt(mlp.fusedStep.ms, 3), cell(torch?.step_ms, 3),
+    ratio(mlp.fusedStep.ms, torch?.step_ms)]);
   rows.push(['  its loss forward alone', 'ms', fmt(mlp.forward.ms, 3), cell(torch?.forward_ms, 3), ratio(mlp.forward.ms, torch?.forward_ms)]);
   json.results.mlp_step = { tensornode_ms: mlp.step.ms, torch_ms: torch?.step_ms ?? null, ratio: torch ? mlp.step.ms / torch.step_ms : null };
+  json.results.mlp_step_fused = { tensornode_ms: mlp.fusedStep.ms, torch_ms: torch?.step_ms ?? null, ratio: torch ? mlp.fusedStep.ms / torch.step_ms : null };
   json.results.mlp_forward = { tensornode_ms: mlp.forward.ms, torch_ms: torch?.forward_ms ?? null, ratio: torch ? mlp.forward.ms / torch.forward_ms : null };
   json.results.mlp_check = {
     steps: CHECK_STEPS,
