@@ -10,6 +10,16 @@ import time
 import torch
 
 
+def lcg_doubles(n, seed):
+    """The generator of bench/ops.js randomDoubles() and bench/attention.js lcg(): n doubles uniform in [-1, 1)."""
+    out = [0.0] * n
+    s = seed
+    for i in range(n):
+        s = (s * 1664525 + 1013904223) % 4294967296
+        out[i] = s / 4294967296 * 2 - 1
+    return out
+
+
 def setup():
     threads = int(os.environ.get('OMP_NUM_THREADS', '0')) or os.cpu_count()
     torch.set_num_threads(threads)

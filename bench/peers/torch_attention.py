@@ -20,7 +20,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-from _torch_common import setup, emit
+from _torch_common import setup, emit, lcg_doubles
 
 B, H, D = 1, 8, 64
 MODES = ('forward', 'forward+backward')
@@ -28,12 +28,7 @@ MODES = ('forward', 'forward+backward')
 
 def lcg(n, seed):
     """bench/attention.js lcg(): n values uniform in [-1, 1), as float32."""
-    out = [0.0] * n
-    s = seed
-    for i in range(n):
-        s = (s * 1664525 + 1013904223) % 4294967296
-        out[i] = s / 4294967296 * 2 - 1
-    return torch.tensor(out, dtype=torch.float32)
+    return torch.tensor(lcg_doubles(n, seed), dtype=torch.float32)
 
 
 def make_inputs(T, shared=False):

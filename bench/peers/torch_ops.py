@@ -19,19 +19,9 @@ import time
 
 import torch
 
-from _torch_common import setup, time_ms, emit
+from _torch_common import setup, time_ms, emit, lcg_doubles
 
 CHECK_STEPS = 20
-
-
-def lcg_doubles(n, seed):
-    """The generator of bench/ops.js randomDoubles(): n doubles uniform in [-1, 1)."""
-    out = [0.0] * n
-    s = seed
-    for i in range(n):
-        s = (s * 1664525 + 1013904223) % 4294967296
-        out[i] = s / 4294967296 * 2 - 1
-    return out
 
 
 def per_op_us(fn, inner=1000, min_time=1.0):

@@ -15,6 +15,20 @@ namespace {
 
 using cpu::for_rows;
 
+// A row's max m and sum(exp(x - m)) in double: what log-softmax and the cross-entropy start from.
+struct RowExpSum {
+  float max;
+  double sum;
+};
+
+RowExpSum row_exp_sum(const float* xr, int64_t cols) {
+  float m = -INFINITY;
+  for (int64_t j = 0; j < cols; j++) m = std::max(m, xr[j]);
+  double s = 0;
+  for (int64_t j = 0; j < cols; j++) s += std::exp(double(xr[j] - m));
+  return {m, s};
+}
+
 // y = x - max - log(sum(exp(x - max))) along the last axis. x, y: (rows, cols)
 void log_softmax_k(const KernelArgs& a) {
   a.expect(1, 1, 0);
@@ -28,10 +42,9 @@ void log_softmax_k(const KernelArgs& a) {
     for (int64_t r = r0; r < r1; r++) {
       const float* xr = x + r * cols;
       float* yr = y + r * cols;
-      float m = -INFINITY;
-      for (int64_t j = 0; j < cols; j++) m = std::max(m, xr[j]);
-      double s = 0;
-      for (int64_t j = 0; j < cols; j++) s += std::exp(double(xr[j] - m));
+      const RowExpSum e = row_exp_sum(xr, cols);
+      const float m = e.max;
+      const double s = e.sum;
       // (x - max) - log(s) in double, as the comment above says: rounding m + log(s) to float
       // first lost ~1 ulp of the max (1.3e-5 for logits near 1000).
       const double ls = std::log(s);
@@ -173,11 +186,8 @@ void softmax_cross_entropy_k(const KernelArgs& a) {
     for (int64_t r = r0; r < r1; r++) {
       const float* xr = x + r * cols;
       float* pr = p + r * cols;
-      float m = -INFINITY;
-      for (int64_t j = 0; j < cols; j++) m = std::max(m, xr[j]);
-      double s = 0;
-      for (int64_t j = 0; j < cols; j++) s += std::exp(double(xr[j] - m));
-      const double lse = double(m) + std::log(s);
+      const RowExpSum e = row_exp_sum(xr, cols);
+      const double lse = double(e.max) + std::log(e.sum);
       for (int64_t j = 0; j < cols; j++) pr[j] = float(std::exp(double(xr[j]) - lse));
       if (sparse) {
         loss[r] = float(lse - double(xr[labels.i32()[r]]));

@@ -358,31 +358,51 @@ void gather_grad_k(const KernelArgs& a) {
                });
 }
 
+// The geometry gatherND and its gradient share: x (or dx) addressed by indices (..., k), one
+// slice of `slice` elements per index row; every index checked against its axis.
+struct GatherNdPlan {
+  int k;
+  int64_t strides[kMaxRank];
+  int64_t slice, n;
+};
+
+GatherNdPlan gather_nd_plan(const KernelArgs& a, const TensorView& x, const TensorView& indices, const TensorView& y,
+                            const char* y_name) {
+  check_dtype(a, indices, DType::Int32, "indices");
+  TN_CHECK(indices.rank >= 1, op_name(a.op), ": indices must have rank >= 1");
+  GatherNdPlan g;
+  g.k = int(indices.shape[indices.rank - 1]);
+  TN_CHECK(g.k >= 1 && g.k <= x.rank, op_name(a.op), ": the last axis of indices (", g.k, ") must be in [1, ", x.rank, "]");
+  row_major_strides(x, g.strides);
+  g.slice = g.strides[g.k - 1];
+  g.n = indices.size / g.k;
+  TN_CHECK(y.size == g.n * g.slice, op_name(a.op), ": ", y_name, " ", y.shape_string(), " must have ", g.n * g.slice,
+           " elements");
+  const int32_t* idx = indices.i32();
+  for (int64_t i = 0; i < g.n; i++)
+    for (int d = 0; d < g.k; d++)
+      TN_CHECK(idx[i * g.k + d] >= 0 && idx[i * g.k + d] < x.shape[d], op_name(a.op), ": indices[", i, "][", d, "] = ",
+               idx[i * g.k + d], " is outside [0, ", x.shape[d], ")");
+  return g;
+}
+
+// The element offset in x of index row i.
+int64_t gather_nd_offset(const GatherNdPlan& g, const int32_t* idx, int64_t i) {
+  int64_t off = 0;
+  for (int d = 0; d < g.k; d++) off += idx[i * g.k + d] * g.strides[d];
+  return off;
+}
+
 void gather_nd_k(const KernelArgs& a) {
   a.expect(1, 2, 0);
   const TensorView &x = a.in(0), &indices = a.in(1), &y = a.out(0);
   check_same_dtype(a);
-  check_dtype(a, indices, DType::Int32, "indices");
-  TN_CHECK(indices.rank >= 1, "gatherND: indices must have rank >= 1");
-  const int k = int(indices.shape[indices.rank - 1]);
-  TN_CHECK(k >= 1 && k <= x.rank, "gatherND: the last axis of indices (", k, ") must be in [1, ", x.rank, "]");
-  int64_t xs[kMaxRank];
-  row_major_strides(x, xs);
-  const int64_t slice = k == 0 ? x.size : xs[k - 1];
-  const int64_t n = indices.size / k;
-  TN_CHECK(y.size == n * slice, "gatherND: y ", y.shape_string(), " must have ", n * slice, " elements");
-  const int32_t* idx = indices.i32();
-  for (int64_t i = 0; i < n; i++)
-    for (int d = 0; d < k; d++)
-      TN_CHECK(idx[i * k + d] >= 0 && idx[i * k + d] < x.shape[d], "gatherND: indices[", i, "][", d, "] = ",
-               idx[i * k + d], " is outside [0, ", x.shape[d], ")");
+  const GatherNdPlan g = gather_nd_plan(a, x, indices, y, "y");
   const int64_t word = dtype_size(x.dtype);
   const char* src = static_cast<const char*>(x.data);
   char* dst = static_cast<char*>(y.data);
-  for (int64_t i = 0; i < n; i++) {
-    int64_t off = 0;
-    for (int d = 0; d < k; d++) off += idx[i * k + d] * xs[d];
-    std::memcpy(dst + i * slice * word, src + off * word, size_t(slice * word));
+  for (int64_t i = 0; i < g.n; i++) {
+    std::memcpy(dst + i * g.slice * word, src + gather_nd_offset(g, indices.i32(), i) * word, size_t(g.slice * word));
   }
 }
 
@@ -392,28 +412,14 @@ void gather_nd_grad_k(const KernelArgs& a) {
   const TensorView &dy = a.in(0), &indices = a.in(1), &dx = a.out(0);
   check_dtype(a, dy, DType::Float32, "dy");
   check_dtype(a, dx, DType::Float32, "dx");
-  check_dtype(a, indices, DType::Int32, "indices");
-  TN_CHECK(indices.rank >= 1, "gatherNDGrad: indices must have rank >= 1");
-  const int k = int(indices.shape[indices.rank - 1]);
-  TN_CHECK(k >= 1 && k <= dx.rank, "gatherNDGrad: the last axis of indices (", k, ") must be in [1, ", dx.rank, "]");
-  int64_t xs[kMaxRank];
-  row_major_strides(dx, xs);
-  const int64_t slice = xs[k - 1];
-  const int64_t n = indices.size / k;
-  TN_CHECK(dy.size == n * slice, "gatherNDGrad: dy ", dy.shape_string(), " must have ", n * slice, " elements");
-  const int32_t* idx = indices.i32();
-  for (int64_t i = 0; i < n; i++)
-    for (int d = 0; d < k; d++)
-      TN_CHECK(idx[i * k + d] >= 0 && idx[i * k + d] < dx.shape[d], "gatherNDGrad: indices[", i, "][", d, "] = ",
-               idx[i * k + d], " is outside [0, ", dx.shape[d], ")");
+  const GatherNdPlan g = gather_nd_plan(a, dx, indices, dy, "dy");
   float* out = dx.f32();
-  const float* g = dy.f32();
+  const float* grad = dy.f32();
   std::fill(out, out + dx.size, 0.f);
   // Serial: two index rows may address the same slice, and the adds must not race.
-  for (int64_t i = 0; i < n; i++) {
-    int64_t off = 0;
-    for (int d = 0; d < k; d++) off += idx[i * k + d] * xs[d];
-    for (int64_t j = 0; j < slice; j++) out[off + j] += g[i * slice + j];
+  for (int64_t i = 0; i < g.n; i++) {
+    const int64_t off = gather_nd_offset(g, indices.i32(), i);
+    for (int64_t j = 0; j < g.slice; j++) out[off + j] += grad[i * g.slice + j];
   }
 }
 
