@@ -61,6 +61,7 @@ export interface ConvLayerArgs extends LayerArgs {
  * kernel: [kh, kw, cin, cout] (conv2d) or [k, cin, cout] (conv1d), Keras layouts.
  */
 abstract class ConvBase extends Layer {
+  static override readonly batchlessShapes = true;
   protected override supportsMasking = false;
   readonly filters: number;
   readonly kernelSize: number[];
@@ -135,7 +136,7 @@ abstract class ConvBase extends Layer {
     super.build(inputShape);
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     const g = this.computeGeometry(inputShape);
     return this.rank === 1 ? [g[4], this.filters] : [g[3], g[4], this.filters];
   }
@@ -154,7 +155,7 @@ abstract class ConvBase extends Layer {
     return a !== 'linear' && (backwardUsesInput(a) || a === 'sigmoid' || a === 'softmax');
   }
 
-  forward(x: Tensor, _training: boolean): Tensor {
+  override forward(x: Tensor, _training: boolean): Tensor {
     const batch = x.shape[0];
     const outShape = [batch, ...this.builtOutputShape!];
     const y = this.buffer('y', outShape);
@@ -167,7 +168,7 @@ abstract class ConvBase extends Layer {
     return y;
   }
 
-  backward(dy: Tensor, needInputGrad: boolean, dyIsPreActivation = false): Tensor | null {
+  override backward(dy: Tensor, needInputGrad: boolean, dyIsPreActivation = false): Tensor | null {
     const x = this.x!, y = this.y!;
     const dx = needInputGrad ? this.buffer('dx', x.shape) : null;
     const dz = this.activation.name === 'linear' || dyIsPreActivation ? null : this.buffer('dz', y.shape);
@@ -216,6 +217,7 @@ export interface ZeroPadding2DLayerArgs extends LayerArgs {
 
 /** Pads [batch, h, w, c] with zeros: [top, bottom] rows and [left, right] columns. */
 export class ZeroPadding2D extends Layer {
+  static override readonly batchlessShapes = true;
   static readonly className = 'ZeroPadding2D';
   /** [top, bottom, left, right] */
   readonly pads: number[];
@@ -235,7 +237,7 @@ export class ZeroPadding2D extends Layer {
     }
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     if (inputShape.length !== 3) {
       throw new RangeError(`ZeroPadding2D ${this.name} expects inputs of shape [batch, height, width, channels] but received ` +
         `${shapeString([null, ...inputShape])}`);
@@ -244,14 +246,14 @@ export class ZeroPadding2D extends Layer {
     return [inputShape[0] + t + b, inputShape[1] + l + r, inputShape[2]];
   }
 
-  forward(x: Tensor, _training: boolean): Tensor {
+  override forward(x: Tensor, _training: boolean): Tensor {
     const [h, w, c] = this.builtInputShape!;
     const y = this.buffer('y', [x.shape[0], ...this.builtOutputShape!]);
     native.zeroPad2dForward(f32(y), f32(x), x.shape[0], h, w, c, ...this.pads);
     return y;
   }
 
-  backward(dy: Tensor, needInputGrad: boolean): Tensor | null {
+  override backward(dy: Tensor, needInputGrad: boolean): Tensor | null {
     if (!needInputGrad) return null;
     const [h, w, c] = this.builtInputShape!;
     const dx = this.buffer('dx', [dy.shape[0], h, w, c]);
@@ -274,6 +276,7 @@ export interface UpSampling2DLayerArgs extends LayerArgs {
 
 /** Repeats rows size[0] times and columns size[1] times (nearest neighbour). */
 export class UpSampling2D extends Layer {
+  static override readonly batchlessShapes = true;
   static readonly className = 'UpSampling2D';
   readonly size: number[];
 
@@ -286,7 +289,7 @@ export class UpSampling2D extends Layer {
     }
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     if (inputShape.length !== 3) {
       throw new RangeError(`UpSampling2D ${this.name} expects inputs of shape [batch, height, width, channels] but received ` +
         `${shapeString([null, ...inputShape])}`);
@@ -294,14 +297,14 @@ export class UpSampling2D extends Layer {
     return [inputShape[0] * this.size[0], inputShape[1] * this.size[1], inputShape[2]];
   }
 
-  forward(x: Tensor, _training: boolean): Tensor {
+  override forward(x: Tensor, _training: boolean): Tensor {
     const [h, w, c] = this.builtInputShape!;
     const y = this.buffer('y', [x.shape[0], ...this.builtOutputShape!]);
     native.upSampling2dForward(f32(y), f32(x), x.shape[0], h, w, c, this.size[0], this.size[1]);
     return y;
   }
 
-  backward(dy: Tensor, needInputGrad: boolean): Tensor | null {
+  override backward(dy: Tensor, needInputGrad: boolean): Tensor | null {
     if (!needInputGrad) return null;
     const [h, w, c] = this.builtInputShape!;
     const dx = this.buffer('dx', [dy.shape[0], h, w, c]);

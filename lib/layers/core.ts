@@ -20,6 +20,7 @@ export interface DenseLayerArgs extends LayerArgs {
 
 /** y = activation(x · kernel + bias) over the last axis. kernel: [in, units] (Keras layout). */
 export class Dense extends Layer {
+  static override readonly batchlessShapes = true;
   protected override supportsMasking = true;
   static readonly className = 'Dense';
   readonly units: number;
@@ -53,11 +54,11 @@ export class Dense extends Layer {
     super.build(inputShape);
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     return [...inputShape.slice(0, -1), this.units];
   }
 
-  forward(x: Tensor, _training: boolean): Tensor {
+  override forward(x: Tensor, _training: boolean): Tensor {
     const inDim = this.kernel!.shape[0];
     const rows = x.size / inDim;
     const outShape = [...x.shape.slice(0, -1), this.units];
@@ -72,7 +73,7 @@ export class Dense extends Layer {
     return y;
   }
 
-  backward(dy: Tensor, needInputGrad: boolean, dyIsPreActivation = false): Tensor | null {
+  override backward(dy: Tensor, needInputGrad: boolean, dyIsPreActivation = false): Tensor | null {
     const x = this.x!, y = this.y!;
     const inDim = this.kernel!.shape[0];
     const rows = x.size / inDim;
@@ -106,6 +107,7 @@ export interface ActivationLayerArgs extends LayerArgs {
 
 /** Applies an activation elementwise (softmax over the last axis). */
 export class Activation extends Layer {
+  static override readonly batchlessShapes = true;
   protected override supportsMasking = true;
   static readonly className = 'Activation';
   readonly activation: ResolvedActivation;
@@ -119,11 +121,11 @@ export class Activation extends Layer {
     this.activation = args.alpha === undefined ? resolved : { ...resolved, alpha: checkNumberInRange(args.alpha, 'alpha', -1e9, 1e9) };
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     return inputShape.slice();
   }
 
-  forward(x: Tensor, _training: boolean): Tensor {
+  override forward(x: Tensor, _training: boolean): Tensor {
     const cols = x.shape[x.rank - 1];
     const y = this.buffer('y', x.shape);
     native.activationForward(y.values as Float32Array, x.values as Float32Array, x.size / cols, cols, this.activation.code,
@@ -133,7 +135,7 @@ export class Activation extends Layer {
     return y;
   }
 
-  backward(dy: Tensor, needInputGrad: boolean, dyIsPreActivation = false): Tensor | null {
+  override backward(dy: Tensor, needInputGrad: boolean, dyIsPreActivation = false): Tensor | null {
     if (!needInputGrad) return null;
     if (dyIsPreActivation) return dy;
     const x = this.x!, y = this.y!;
@@ -159,17 +161,18 @@ export class Activation extends Layer {
 
 /** [batch, d1, d2, …] -> [batch, d1·d2·…], a view on the same memory. */
 export class Flatten extends Layer {
+  static override readonly batchlessShapes = true;
   static readonly className = 'Flatten';
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     return [sizeOf(inputShape)];
   }
 
-  forward(x: Tensor, _training: boolean): Tensor {
+  override forward(x: Tensor, _training: boolean): Tensor {
     return new Tensor(x.values, [x.shape[0], x.size / x.shape[0]], x.dtype);
   }
 
-  backward(dy: Tensor, needInputGrad: boolean): Tensor | null {
+  override backward(dy: Tensor, needInputGrad: boolean): Tensor | null {
     return needInputGrad ? new Tensor(dy.values, [dy.shape[0], ...this.builtInputShape!], dy.dtype) : null;
   }
 }
@@ -180,6 +183,7 @@ export interface ReshapeLayerArgs extends LayerArgs {
 
 /** Reshapes each sample to targetShape (one entry may be -1), a view on the same memory. */
 export class Reshape extends Layer {
+  static override readonly batchlessShapes = true;
   static readonly className = 'Reshape';
   readonly targetShape: number[];
 
@@ -193,7 +197,7 @@ export class Reshape extends Layer {
     this.targetShape = t.slice();
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     const size = sizeOf(inputShape);
     const known = this.targetShape.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
     const out = this.targetShape.map((d) => (d === -1 ? size / known : d));
@@ -204,11 +208,11 @@ export class Reshape extends Layer {
     return out;
   }
 
-  forward(x: Tensor, _training: boolean): Tensor {
+  override forward(x: Tensor, _training: boolean): Tensor {
     return new Tensor(x.values, [x.shape[0], ...this.builtOutputShape!], x.dtype);
   }
 
-  backward(dy: Tensor, needInputGrad: boolean): Tensor | null {
+  override backward(dy: Tensor, needInputGrad: boolean): Tensor | null {
     return needInputGrad ? new Tensor(dy.values, [dy.shape[0], ...this.builtInputShape!], dy.dtype) : null;
   }
 
@@ -225,6 +229,7 @@ export interface DropoutLayerArgs extends LayerArgs {
 
 /** Inverted dropout: in training, zeroes a `rate` fraction and scales the rest by 1/(1-rate). */
 export class Dropout extends Layer {
+  static override readonly batchlessShapes = true;
   protected override supportsMasking = true;
   static readonly className = 'Dropout';
   readonly rate: number;
@@ -239,11 +244,11 @@ export class Dropout extends Layer {
     if (args.seed !== undefined) this.seed = checkPositiveInteger(args.seed + 1, 'seed') - 1;
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     return inputShape.slice();
   }
 
-  forward(x: Tensor, training: boolean): Tensor {
+  override forward(x: Tensor, training: boolean): Tensor {
     if (!training || this.rate === 0) {
       this.mask = null;
       return x;
@@ -256,7 +261,7 @@ export class Dropout extends Layer {
     return y;
   }
 
-  backward(dy: Tensor, needInputGrad: boolean): Tensor | null {
+  override backward(dy: Tensor, needInputGrad: boolean): Tensor | null {
     if (!needInputGrad) return null;
     if (this.mask === null) return dy;
     const dx = this.buffer('dx', dy.shape);

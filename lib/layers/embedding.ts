@@ -22,6 +22,7 @@ export interface EmbeddingLayerArgs extends LayerArgs {
 }
 
 export class Embedding extends Layer {
+  static override readonly batchlessShapes = true;
   static readonly className = 'Embedding';
   readonly inputDim: number;
   readonly outputDim: number;
@@ -52,7 +53,7 @@ export class Embedding extends Layer {
     super.build(inputShape);
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     return [...inputShape, this.outputDim];
   }
 
@@ -71,7 +72,7 @@ export class Embedding extends Layer {
       `input${Embedding.position(x.shape, i)}`, x.values[i]));
   }
 
-  forward(x: Tensor, _training: boolean): Tensor {
+  override forward(x: Tensor, _training: boolean): Tensor {
     const n = x.size;
     if (this.indices.length < n) this.indices = new Int32Array(n);
     const idx = this.indices.subarray(0, n);
@@ -91,7 +92,7 @@ export class Embedding extends Layer {
     return y;
   }
 
-  backward(dy: Tensor, _needInputGrad: boolean): Tensor | null {
+  override backward(dy: Tensor, _needInputGrad: boolean): Tensor | null {
     const n = this.count;
     native.embeddingBackward(this.embeddings!.grad, dy.values as Float32Array, this.indices.subarray(0, n),
       this.prevCount > 0 ? this.prevIndices.subarray(0, this.prevCount) : null, n, this.prevCount, this.inputDim, this.outputDim);

@@ -28,6 +28,7 @@ export interface BatchNormalizationLayerArgs extends LayerArgs {
 }
 
 export class BatchNormalization extends Layer {
+  static override readonly batchlessShapes = true;
   protected override supportsMasking = true;
   static readonly className = 'BatchNormalization';
   readonly axis: number;
@@ -95,12 +96,12 @@ export class BatchNormalization extends Layer {
     super.build(inputShape);
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     this.featureIndex(inputShape);
     return inputShape.slice();
   }
 
-  forward(x: Tensor, training: boolean): Tensor {
+  override forward(x: Tensor, training: boolean): Tensor {
     const y = this.buffer('y', x.shape);
     this.trainingMode = training && this.trainable;
     native.batchNormForward(y.values as Float32Array, this.mean, this.invstd, this.movingMean!.value,
@@ -111,7 +112,7 @@ export class BatchNormalization extends Layer {
     return y;
   }
 
-  backward(dy: Tensor, needInputGrad: boolean): Tensor | null {
+  override backward(dy: Tensor, needInputGrad: boolean): Tensor | null {
     const x = this.x!;
     const dx = needInputGrad ? this.buffer('dx', x.shape) : null;
     const grads = this.trainable;

@@ -29,6 +29,7 @@ type Mode = 'max' | 'avg';
 
 /** Shared body: runs the native 2-D pool on [batch, H, W, C] (H = 1 for 1-D, window = image for global). */
 abstract class PoolBase extends Layer {
+  static override readonly batchlessShapes = true;
   protected dims = new Int32Array(12);
   // [inH, inW, C, outH, outW, pH, pW, sH, sW, padTop, padLeft]
   protected geometry: number[] = [];
@@ -42,7 +43,7 @@ abstract class PoolBase extends Layer {
   /** Batch-less input -> geometry of the 2-D pool. */
   protected abstract computeGeometry(inputShape: number[]): number[];
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     return this.outputFromGeometry(this.computeGeometry(inputShape));
   }
 
@@ -58,7 +59,7 @@ abstract class PoolBase extends Layer {
     return this.dims;
   }
 
-  forward(x: Tensor, _training: boolean): Tensor {
+  override forward(x: Tensor, _training: boolean): Tensor {
     const batch = x.shape[0];
     const outShape = [batch, ...this.builtOutputShape!];
     const y = this.buffer('y', outShape);
@@ -74,7 +75,7 @@ abstract class PoolBase extends Layer {
     return y;
   }
 
-  backward(dy: Tensor, needInputGrad: boolean): Tensor | null {
+  override backward(dy: Tensor, needInputGrad: boolean): Tensor | null {
     if (!needInputGrad) return null;
     const dx = this.buffer('dx', this.xShape);
     const dims = this.dimsFor(dy.shape[0]);

@@ -74,6 +74,7 @@ function gateActivation(value: unknown, argument: string, fallback: string): Res
 
 /** The base of SimpleRNN, LSTM and GRU: config, weights, and the calls into rnn.cpp. */
 export abstract class RNN extends Layer {
+  static override readonly batchlessShapes = true;
   readonly units: number;
   readonly activation: ResolvedActivation;
   readonly recurrentActivation: ResolvedActivation;
@@ -153,7 +154,7 @@ export abstract class RNN extends Layer {
     super.build(inputShape);
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     if (inputShape.length !== 2) {
       throw new RangeError(`${this.getClassName()} ${this.name} expects inputs of shape [batch, time, features] but ` +
         `received ${shapeString([null, ...inputShape])}`);
@@ -191,7 +192,7 @@ export abstract class RNN extends Layer {
     return m;
   }
 
-  forward(x: Tensor, training: boolean, mask?: Tensor | null): Tensor {
+  override forward(x: Tensor, training: boolean, mask?: Tensor | null): Tensor {
     if (x.rank !== 3) {
       throw new RangeError(`${this.getClassName()} ${this.name} expects inputs of shape [batch, time, features] but ` +
         `received ${shapeString(x.shape)}`);
@@ -217,7 +218,7 @@ export abstract class RNN extends Layer {
     return y;
   }
 
-  backward(dy: Tensor, needInputGrad: boolean): Tensor | null {
+  override backward(dy: Tensor, needInputGrad: boolean): Tensor | null {
     const s = this.saved;
     if (s === null) throw new Error(`${this.name}: backward called before forward`);
     const { batch, time, inDim } = s;

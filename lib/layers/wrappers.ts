@@ -16,6 +16,7 @@ export interface BidirectionalLayerArgs extends LayerArgs {
 }
 
 export class Bidirectional extends Layer {
+  static override readonly batchlessShapes = true;
   static readonly className = 'Bidirectional';
   readonly forwardLayer: RNN;
   readonly backwardLayer: RNN;
@@ -53,13 +54,13 @@ export class Bidirectional extends Layer {
     super.build(inputShape);
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     const out = this.forwardLayer.computeOutputShape(inputShape);
     if (this.mergeMode === 'concat') out[out.length - 1] *= 2;
     return out;
   }
 
-  forward(x: Tensor, training: boolean, mask?: Tensor | null): Tensor {
+  override forward(x: Tensor, training: boolean, mask?: Tensor | null): Tensor {
     const yF = this.forwardLayer.forward(x, training, mask);
     const yB = this.backwardLayer.forward(x, training, mask);
     this.yF = yF;
@@ -89,7 +90,7 @@ export class Bidirectional extends Layer {
     return y;
   }
 
-  backward(dy: Tensor, needInputGrad: boolean): Tensor | null {
+  override backward(dy: Tensor, needInputGrad: boolean): Tensor | null {
     const yF = this.yF!, yB = this.yB!;
     const u = this.forwardLayer.units;
     const rows = yF.size / u;
