@@ -1,12 +1,17 @@
 // tn.sequential: a linear stack of layers (Keras' / TensorFlow.js' Sequential).
 import { expected, shapeString } from '../errors';
+import { prepareInputs } from './training';
 import { Layer, LayerVariable } from '../layers/layer';
-import { DType, Tensor } from '../tensor';
+import { DType, Tensor, checkTensor } from '../tensor';
 import { summaryLines } from './summary';
 import {
-  Compiled, History, ModelCompileArgs, ModelEvaluateArgs, ModelFitArgs, ModelPredictArgs, TrainableGraph, compileModel,
-  evaluateModel, fitModel, predictModel, trainOnBatchModel,
+  Compiled, History, ModelEvaluateArgs, ModelFitArgs, ModelPredictArgs, TrainableGraph, checkNotTraining, compileModel, fastStepper,
+  predictModel,
 } from './training';
+import { GraphCompileArgs, GraphCompiled, GraphModel, compileGraph, predictGraph, tapeStepper } from './graph_training';
+import { Stepper, checkKeys, evaluateWithStepper, fitWithStepper } from './fit_loop';
+import { resolveOptimizer } from '../optimizers';
+import { checkPositiveInteger } from '../errors';
 import { Dataset, isDataset } from '../data/dataset';
 import {
   ModelEvaluateDatasetArgs, ModelFitDatasetArgs, ModelPredictDatasetArgs, evaluateDatasetModel, fitDatasetModel, predictDatasetModel,
@@ -19,12 +24,16 @@ export interface SequentialArgs {
 
 let sequentialCount = 0;
 
-export class Sequential implements TrainableGraph {
+export class Sequential implements TrainableGraph, GraphModel {
   readonly name: string;
   readonly layers: Layer[] = [];
   stopTraining = false;
   isTraining = false;
+  /** The hand-written-backward path's compiled state; null when compile asked for what only the tape does. */
   private compiled: Compiled | null = null;
+  /** compile's arguments (optimizer resolved), for the tape path's compiled state, made when first needed. */
+  private compileArgs: GraphCompileArgs | null = null;
+  private graphCompiled: GraphCompiled | null = null;
   private builtInputShape?: number[];
 
   constructor(args: SequentialArgs = {}) {
@@ -118,28 +127,97 @@ export class Sequential implements TrainableGraph {
     }
   }
 
-  compile(args: ModelCompileArgs): void {
-    this.compiled = compileModel(this, args);
+  /** compile({optimizer, loss, metrics, lossWeights}): loss and metrics by name or as functions (yTrue, yPred) => Tensor. */
+  compile(args: GraphCompileArgs): void {
+    if (args === null || typeof args !== 'object') throw new TypeError(expected('an object {optimizer, loss, metrics}', 'compile(args)', args));
+    checkKeys(args, ['optimizer', 'loss', 'lossWeights', 'metrics'], 'compile');
+    const optimizer = resolveOptimizer(args.optimizer);
+    const compileArgs: GraphCompileArgs = { ...args, optimizer };
+    const simple = typeof args.loss === 'string' && args.lossWeights === undefined &&
+      (args.metrics === undefined || typeof args.metrics === 'string' || (Array.isArray(args.metrics) && args.metrics.every((m) => typeof m === 'string')));
+    let compiled: Compiled | null = null;
+    let fastError: unknown = null;
+    if (simple) {
+      try {
+        compiled = compileModel(this, { optimizer, loss: args.loss as string, metrics: args.metrics as string | string[] | undefined });
+      } catch (e) {
+        fastError = e;  // a metric only the tape path has (or a bad name: the tape path says which)
+      }
+    }
+    // The tape path's compiled state checks every loss and metric now when the model is built
+    // (else at the first fit, when the output shape is known); a compile that throws changes nothing.
+    if (fastError !== null && !this.builtInputShape) throw fastError;
+    const graphCompiled = this.builtInputShape !== undefined ? this.compileForTape(compileArgs) : null;
+    this.compileArgs = compileArgs;
+    this.compiled = compiled;
+    this.graphCompiled = graphCompiled;
   }
 
   get optimizer() {
-    return this.compiled?.optimizer;
+    return this.compileArgs?.optimizer as import('../optimizers').Optimizer | undefined;
+  }
+
+  private compileForTape(args: GraphCompileArgs): GraphCompiled {
+    if (!this.builtInputShape) {
+      throw new Error(`Model ${this.name} is not built yet: give the first layer an inputShape (compile needs the output shape for these losses/metrics)`);
+    }
+    return compileGraph(this, args);
+  }
+
+  private compiledForTape(): GraphCompiled {
+    if (this.compileArgs === null) throw new Error('You must compile a model before training it: model.compile({optimizer, loss})');
+    if (this.graphCompiled === null) this.graphCompiled = this.compileForTape(this.compileArgs);
+    return this.graphCompiled;
+  }
+
+  /** Note [Two step runners] (graph_training.ts): whether the hand-written backward path can train this model. */
+  private fastPathFits(sampleWeight: unknown, classWeight: unknown): boolean {
+    if (this.compiled === null) return false;
+    if ((sampleWeight !== undefined && sampleWeight !== null) || (classWeight !== undefined && classWeight !== null)) return false;
+    return this.layers.every((l) => l.hasBackward() && l.activityRegularizer === null &&
+      l.weightVariables.every((v) => v.regularizer === null && v.constraint === null));
+  }
+
+  private stepperFor(x: unknown, sampleWeight?: unknown, classWeight?: unknown): Stepper {
+    if (this.compileArgs === null) throw new Error('You must compile a model before training it: model.compile({optimizer, loss})');
+    if (!this.builtInputShape && x instanceof Tensor && x.rank >= 1) this.ensureBuilt(x.shape.slice(1));
+    if (this.fastPathFits(sampleWeight, classWeight)) return fastStepper(this, this.compiled!);
+    return tapeStepper(this, this.compiledForTape());
   }
 
   /** fit(x, y, args) on tensors, or fit(dataset, args) on a tn.data Dataset of [x, y] batches (as Keras). */
   fit(x: Tensor, y: Tensor, args?: ModelFitArgs): Promise<History>;
   fit(dataset: Dataset<unknown>, args?: ModelFitDatasetArgs): Promise<History>;
   fit(x: Tensor | Dataset<unknown>, y?: Tensor | ModelFitDatasetArgs, args?: ModelFitArgs): Promise<History> {
-    if (isDataset(x)) return (async () => fitDatasetModel(this, this.compiled, x, datasetArgs(y, args, 'fit'), 'fit'))();
-    return fitModel(this, this.compiled, x, y as Tensor, args);
+    if (isDataset(x)) return (async () => fitDatasetModel(this, this.datasetCompiled(), x, datasetArgs(y, args, 'fit'), 'fit'))();
+    return (async () => fitWithStepper(this, this.stepperFor(x, args?.sampleWeight, args?.classWeight), x, y, args ?? {}))();
   }
 
-  /** evaluate(x, y, args) on tensors, or evaluate(dataset, args) on a Dataset of [x, y] batches (as Keras). */
-  evaluate(x: Tensor, y: Tensor, args?: ModelEvaluateArgs): Promise<Tensor | Tensor[]>;
+  private datasetCompiled(): Compiled | null {
+    if (this.compileArgs !== null && this.compiled === null) {
+      throw new Error('Training on a Dataset takes the built-in losses and metrics by name so far; this model was compiled with a custom loss or metric');
+    }
+    if (this.compiled !== null && !this.layers.every((l) => l.hasBackward())) {
+      throw new Error('Training on a Dataset takes built-in layers only so far (a layer of this model has no hand-written backward)');
+    }
+    return this.compiled;
+  }
+
+  /**
+   * evaluate(x, y, args) on tensors: synchronous, as tfjs: a Scalar (the loss) or [loss, ...metrics]
+   * Scalars. evaluate(dataset, args) resolves to the same (as Keras; tfjs' evaluateDataset).
+   */
+  evaluate(x: Tensor, y: Tensor, args?: ModelEvaluateArgs): Tensor | Tensor[];
   evaluate(dataset: Dataset<unknown>, args?: ModelEvaluateDatasetArgs): Promise<Tensor | Tensor[]>;
-  evaluate(x: Tensor | Dataset<unknown>, y?: Tensor | ModelEvaluateDatasetArgs, args?: ModelEvaluateArgs): Promise<Tensor | Tensor[]> {
-    if (isDataset(x)) return (async () => evaluateDatasetModel(this, this.compiled, x, datasetArgs(y, args, 'evaluate'), 'evaluate'))();
-    return evaluateModel(this, this.compiled, x, y as Tensor, args);
+  evaluate(x: Tensor | Dataset<unknown>, y?: Tensor | ModelEvaluateDatasetArgs, args?: ModelEvaluateArgs): Tensor | Tensor[] | Promise<Tensor | Tensor[]> {
+    if (isDataset(x)) return (async () => evaluateDatasetModel(this, this.datasetCompiled(), x, datasetArgs(y, args, 'evaluate'), 'evaluate'))();
+    if (this.compileArgs === null) throw new Error('You must compile a model before evaluating it: model.compile({optimizer, loss})');
+    return evaluateWithStepper(this.stepperFor(x, args?.sampleWeight), x, y, args ?? {});
+  }
+
+  /** Keras' evaluate as a Promise (what tn's evaluate returned before it became synchronous as tfjs'). */
+  async evaluateAsync(x: Tensor, y: Tensor, args?: ModelEvaluateArgs): Promise<Tensor | Tensor[]> {
+    return this.evaluate(x, y, args);
   }
 
   /** TensorFlow.js' fitDataset: trains on a Dataset of {xs, ys} (or [x, y]) batches. */
@@ -157,11 +235,54 @@ export class Sequential implements TrainableGraph {
   predict(dataset: Dataset<unknown>, args?: ModelPredictDatasetArgs): Promise<Tensor>;
   predict(x: Tensor | Dataset<unknown>, args?: ModelPredictArgs | ModelPredictDatasetArgs): Tensor | Promise<Tensor> {
     if (isDataset(x)) return predictDatasetModel(this, x, args);
-    return predictModel(this, x, args as ModelPredictArgs);
+    if (this.layers.every((l) => l.hasBackward())) return predictModel(this, x, args as ModelPredictArgs);
+    const a = (args ?? {}) as ModelPredictArgs;
+    checkKeys(a, ['batchSize', 'verbose'], 'predict');
+    const batchSize = a.batchSize === undefined ? 32 : checkPositiveInteger(a.batchSize, 'batchSize');
+    const xt = prepareInputs(this, checkTensor(x, 'x'), 'x');
+    return predictGraph(this, [xt], batchSize)[0];
   }
 
+  /** One training step on one batch; returns the loss, or [loss, ...metrics]. */
   trainOnBatch(x: Tensor, y: Tensor): number | number[] {
-    return trainOnBatchModel(this, this.compiled, x, y);
+    checkNotTraining(this, 'trainOnBatch');
+    const stepper = this.stepperFor(x);
+    const r = stepper.step(stepper.prepare(x, y, ''), true);
+    return r.metrics.length === 0 ? r.loss : [r.loss, ...r.metrics];
+  }
+
+  // ---- the tape path's view of the model (GraphModel, graph_training.ts) ------------------
+
+  inputSpecs(): { name: string; shape: (number | null)[]; dtype: DType }[] {
+    if (!this.builtInputShape) throw new Error(`Model ${this.name} is not built yet`);
+    return [{ name: `${this.layers[0].name}_input`, shape: [null, ...this.builtInputShape], dtype: this.inputDtype() }];
+  }
+
+  outputSpecs(): { name: string; shape: (number | null)[] }[] {
+    return [{ name: this.outputLayer().name, shape: [null, ...this.outputShape()] }];
+  }
+
+  /** The layers' call()s in order, the mask passed along (Note [Layers on the engine]). */
+  runGraph(xs: Tensor[], training: boolean, onOutput?: (layer: Layer, outputs: Tensor[]) => void): Tensor[] {
+    let h = xs[0];
+    let mask: Tensor | null = null;
+    for (const layer of this.layers) {
+      const input = h;
+      const out = layer.call(input, { training, mask });
+      if (Array.isArray(out)) throw new Error(`Layer ${layer.name} returns several outputs; a Sequential model needs one per layer`);
+      h = out;
+      mask = layer.computeMask(input, mask);
+      if (onOutput) onOutput(layer, [h]);
+    }
+    return [h];
+  }
+
+  graphTrainableVariables(): LayerVariable[] {
+    return this.trainableVariables();
+  }
+
+  graphLayers(): Layer[] {
+    return this.layers;
   }
 
   summary(lineLength?: number, positions?: number[], printFn: (line: string) => void = console.log): void {

@@ -48,11 +48,16 @@ export interface ModelFitArgs {
   verbose?: 0 | 1 | 2;
   callbacks?: CallbackHooks | Callback | (CallbackHooks | Callback)[];
   initialEpoch?: number;
+  /** Keras' class_weight: {classIndex: weight} (or one per output, by name or in order). */
+  classWeight?: Record<number, number> | Record<string, Record<number, number>> | Record<number, number>[];
+  /** One weight per sample, shape [n] (or one per output, by name or in order). */
+  sampleWeight?: Tensor | Tensor[] | Record<string, Tensor>;
 }
 
 export interface ModelEvaluateArgs {
   batchSize?: number;
   verbose?: 0 | 1;
+  sampleWeight?: Tensor | Tensor[] | Record<string, Tensor>;
 }
 
 export interface ModelPredictArgs {
@@ -165,7 +170,7 @@ export function prepareTargets(graph: TrainableGraph, loss: ResolvedLoss, y: Ten
 }
 
 /** Hands out batches of a tensor: views when in order, gathered into a reused buffer when shuffled. */
-class Batcher {
+export class Batcher {
   private readonly rowShape: number[];
   private readonly rowSize: number;
   private gathered: TypedArray | null = null;
@@ -249,127 +254,12 @@ export class StepRunner {
 
 // ---- fit / evaluate / predict ----------------------------------------------------------
 
-function checkOptionalPositiveInteger(v: unknown, argument: string, fallback: number): number {
-  return v === undefined ? fallback : checkPositiveInteger(v, argument);
-}
-
-export async function fitModel(graph: TrainableGraph, compiled: Compiled | null, xIn: Tensor, yIn: Tensor,
-  args: ModelFitArgs = {}): Promise<History> {
-  if (compiled === null) throw new Error('You must compile a model before training it: model.compile({optimizer, loss})');
-  checkNotTraining(graph, 'fit');
-  graph.isTraining = true;
-  try {
-    return await fitLoop(graph, compiled, xIn, yIn, args);
-  } finally {
-    graph.isTraining = false;
-  }
-}
-
 /** Throws while a fit of this model is running (TensorFlow.js refuses a second fit the same way). */
 export function checkNotTraining(graph: TrainableGraph, what: string): void {
   if (graph.isTraining) {
     throw new Error(`Cannot start ${what} on model ${graph.name} because another fit() call on it is still running; ` +
       'await the first fit before starting another');
   }
-}
-
-async function fitLoop(graph: TrainableGraph, compiled: Compiled, xIn: Tensor, yIn: Tensor,
-  args: ModelFitArgs): Promise<History> {
-  checkTensor(xIn, 'x');
-  checkTensor(yIn, 'y');
-  if (args === null || typeof args !== 'object') throw new TypeError(expected('an object', 'fit args', args));
-  const epochs = checkOptionalPositiveInteger(args.epochs, 'epochs', 1);
-  const batchSize = checkOptionalPositiveInteger(args.batchSize, 'batchSize', 32);
-  const shuffle = args.shuffle === undefined ? true : checkBoolean(args.shuffle, 'shuffle');
-  const verbose = args.verbose ?? 1;
-  if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new TypeError(expected('0, 1 or 2', 'verbose', verbose));
-  const initialEpoch = args.initialEpoch === undefined ? 0 : checkNonNegativeInteger(args.initialEpoch, 'initialEpoch');
-  if (initialEpoch >= epochs) throw new RangeError(expected(`an integer in [0, ${epochs}) (below epochs)`, 'initialEpoch', initialEpoch));
-  const hooks: CallbackHooks[] = (args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks]) as CallbackHooks[];
-  hooks.forEach((cb, i) => {
-    if (cb === null || typeof cb !== 'object') throw new TypeError(expected('a callback object', `callbacks[${i}]`, cb));
-    if (cb instanceof Callback) cb.setModel(graph);
-  });
-
-  let x = prepareInputs(graph, xIn, 'x');
-  let y = prepareTargets(graph, compiled.loss, yIn, x.shape[0], 'y');
-  let valX: Tensor | null = null;
-  let valY: Tensor | null = null;
-  if (args.validationData !== undefined) {
-    if (!Array.isArray(args.validationData) || args.validationData.length !== 2) {
-      throw new TypeError(expected('[xVal, yVal]', 'validationData', args.validationData));
-    }
-    valX = prepareInputs(graph, checkTensor(args.validationData[0], 'validationData[0]'), 'validationData[0]');
-    valY = prepareTargets(graph, compiled.loss, checkTensor(args.validationData[1], 'validationData[1]'), valX.shape[0], 'validationData[1]');
-  } else if (args.validationSplit !== undefined) {
-    const split = checkNumberInRange(args.validationSplit, 'validationSplit', 0, 1, false, false);
-    // As Keras: the LAST fraction of the samples, taken before any shuffling.
-    const n = x.shape[0];
-    const at = Math.floor(n * (1 - split));
-    if (at === 0 || at === n) throw new RangeError(`validationSplit ${split} leaves no training or no validation samples out of ${n}`);
-    const cut = (t: Tensor, from: number, to: number): Tensor => {
-      const r = sizeOf(t.shape.slice(1));
-      return new Tensor(t.values.subarray(from * r, to * r), [to - from, ...t.shape.slice(1)], t.dtype);
-    };
-    valX = cut(x, at, n);
-    valY = cut(y, at, n);
-    x = cut(x, 0, at);
-    y = cut(y, 0, at);
-  }
-
-  const samples = x.shape[0];
-  const steps = Math.ceil(samples / batchSize);
-  const history = new History();
-  history.params = { epochs, batchSize, samples, steps, verbose };
-  const progress = new ProgressReporter(verbose, epochs, steps);
-  const runner = new StepRunner(graph, compiled);
-  const xBatches = new Batcher(x);
-  const yBatches = new Batcher(y);
-  const order = shuffle ? Int32Array.from({ length: samples }, (_, i) => i) : null;
-  graph.stopTraining = false;
-
-  await runHooks(hooks, 'onTrainBegin');
-  for (let epoch = initialEpoch; epoch < epochs && !graph.stopTraining; epoch++) {
-    if (order) shuffleInPlace(order);
-    progress.epochBegin(epoch);
-    await runHooks(hooks, 'onEpochBegin', epoch);
-    let lossSum = 0;
-    const metricSums = compiled.metrics.map(() => 0);
-    let seen = 0;
-    for (let step = 0; step < steps; step++) {
-      const start = step * batchSize;
-      const end = Math.min(samples, start + batchSize);
-      await runHooks(hooks, 'onBatchBegin', step, { batch: step, size: end - start });
-      const result = runner.run(xBatches.batch(order, start, end), yBatches.batch(order, start, end), true);
-      const n = end - start;
-      seen += n;
-      lossSum += result.loss * n;
-      result.metrics.forEach((m, i) => (metricSums[i] += m * n));
-      const running: Logs = { loss: lossSum / seen };
-      compiled.metrics.forEach((m, i) => (running[m.key] = metricSums[i] / seen));
-      progress.batchEnd(step, running);
-      // As TensorFlow.js: the batch's own loss and metrics (the TensorBoard callback logs them).
-      const batchLogs: Logs = { batch: step, size: n, loss: result.loss };
-      compiled.metrics.forEach((m, i) => (batchLogs[m.key] = result.metrics[i]));
-      await runHooks(hooks, 'onBatchEnd', step, batchLogs);
-      // As Keras and TensorFlow.js: stopTraining set by a batch callback ends the epoch after
-      // this batch; the epoch's logs cover the batches run and onEpochEnd still runs.
-      if (graph.stopTraining) break;
-      await yieldToEventLoop();
-    }
-    const logs: Logs = { loss: lossSum / seen };
-    compiled.metrics.forEach((m, i) => (logs[m.key] = metricSums[i] / seen));
-    if (valX && valY) {
-      const val = evaluateArrays(graph, compiled, valX, valY, batchSize);
-      logs.val_loss = val[0];
-      compiled.metrics.forEach((m, i) => (logs[`val_${m.key}`] = val[i + 1]));
-    }
-    history.record(epoch, logs);
-    progress.epochEnd(epoch, logs);
-    await runHooks(hooks, 'onEpochEnd', epoch, logs);
-  }
-  await runHooks(hooks, 'onTrainEnd');
-  return history;
 }
 
 /** [loss, ...metrics] as sample-weighted means over all batches. */
@@ -388,21 +278,9 @@ export function evaluateArrays(graph: TrainableGraph, compiled: Compiled, x: Ten
   return sums.map((s) => s / n);
 }
 
-export async function evaluateModel(graph: TrainableGraph, compiled: Compiled | null, xIn: Tensor, yIn: Tensor,
-  args: ModelEvaluateArgs = {}): Promise<Tensor | Tensor[]> {
-  if (compiled === null) throw new Error('You must compile a model before evaluating it: model.compile({optimizer, loss})');
-  const x = prepareInputs(graph, checkTensor(xIn, 'x'), 'x');
-  const y = prepareTargets(graph, compiled.loss, checkTensor(yIn, 'y'), x.shape[0], 'y');
-  const batchSize = checkOptionalPositiveInteger(args.batchSize, 'batchSize', 32);
-  const values = evaluateArrays(graph, compiled, x, y, batchSize);
-  await yieldToEventLoop();
-  const scalars = values.map((v) => new Tensor(new Float32Array([v]), [], 'float32'));
-  return scalars.length === 1 ? scalars[0] : scalars;
-}
-
 export function predictModel(graph: TrainableGraph, xIn: Tensor, args: ModelPredictArgs = {}): Tensor {
   const x = prepareInputs(graph, checkTensor(xIn, 'x'), 'x');
-  const batchSize = checkOptionalPositiveInteger(args.batchSize, 'batchSize', 32);
+  const batchSize = args.batchSize === undefined ? 32 : checkPositiveInteger(args.batchSize, 'batchSize');
   const n = x.shape[0];
   const outShape = graph.outputShape();
   const rowSize = sizeOf(outShape);
@@ -426,3 +304,28 @@ export function trainOnBatchModel(graph: TrainableGraph, compiled: Compiled | nu
   return r.metrics.length === 0 ? r.loss : [r.loss, ...r.metrics];
 }
 
+
+/**
+ * The hand-written-backward path as a Stepper for the fit loop (Note [Two step runners] in
+ * graph_training.ts): one input, one output, no sample or class weights.
+ */
+export function fastStepper(graph: TrainableGraph, compiled: Compiled): import('./fit_loop').Stepper {
+  const runner = new StepRunner(graph, compiled);
+  return {
+    metricKeys: compiled.metrics.map((m) => m.key),
+    prepare(x: unknown, y: unknown, argument: string, sampleWeight?: unknown, classWeight?: unknown) {
+      if ((sampleWeight !== undefined && sampleWeight !== null) || (classWeight !== undefined && classWeight !== null)) {
+        throw new Error('internal: the hand-written step path takes no sample or class weights');
+      }
+      const xName = argument ? `${argument}[0]` : 'x';
+      const yName = argument ? `${argument}[1]` : 'y';
+      const xt = prepareInputs(graph, checkTensor(x, xName), xName);
+      const yt = prepareTargets(graph, compiled.loss, checkTensor(y, yName), xt.shape[0], yName);
+      return { xs: [xt], ys: [yt], weights: [null] };
+    },
+    step(batch, training) {
+      const r = runner.run(batch.xs[0], batch.ys[0], training);
+      return { loss: r.loss, metrics: r.metrics };
+    },
+  };
+}
