@@ -18,6 +18,8 @@ export * from './recurrent';
 export * from './wrappers';
 
 export const layers = {
+  /** The base class to subclass for a custom layer (tfjs' tf.layers.Layer). */
+  Layer,
   dense: (args: DenseLayerArgs) => new Dense(args),
   activation: (args: ActivationLayerArgs) => new Activation(args),
   flatten: (args: LayerArgs = {}) => new Flatten(args),

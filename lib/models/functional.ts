@@ -95,6 +95,11 @@ function topologicalNodes(inputs: SymbolicTensor[], outputs: SymbolicTensor[], m
     state.set(node, 'done');
     order.push(node);
   };
+  // The inputs first, in the model's order, even one no output depends on (Keras lists it too).
+  for (const t of inputs) {
+    state.set(t.node, 'done');
+    order.push(t.node);
+  }
   for (const o of outputs) visit(o.node, o);
   return order;
 }
@@ -353,19 +358,21 @@ export class Functional extends Layer {
     const lines = [`Model: "${this.name}"`, '_'.repeat(width)];
     lines.push(row(chain ? ['Layer (type)', 'Output shape', 'Param #'] : ['Layer (type)', 'Output shape', 'Param #', 'Connected to']));
     lines.push('='.repeat(width));
-    const shown = this.nodes;
-    shown.forEach((node, i) => {
-      const layer = node.layer;
-      const out = node.outputs.length === 1 ? formatShape(node.outputs[0].shape) : node.outputs.map((t) => formatShape(t.shape)).join(' ');
+    // One row per layer, as Keras: a shared layer's row lists every call's inputs; its output
+    // shape is 'multiple' when the calls give different shapes.
+    this.layers.forEach((layer, i) => {
+      const nodes = this.nodes.filter((n) => n.layer === layer);
+      const shapes = nodes.map((n) => n.outputs.map((t) => formatShape(t.shape)).join(' '));
+      const out = shapes.every((x) => x === shapes[0]) ? (shapes[0] ?? '') : 'multiple';
       const name = `${layer.name} (${layer.getClassName()})`;
       if (chain) {
         lines.push(row([name, out, String(layer.countParams())]));
       } else {
-        const connected = this.connectedTo(node);
+        const connected = nodes.flatMap((n) => this.connectedTo(n));
         lines.push(row([name, out, String(layer.countParams()), connected[0] ?? '']));
         for (const c of connected.slice(1)) lines.push(row(['', '', '', c]));
       }
-      lines.push(i === shown.length - 1 ? '='.repeat(width) : '_'.repeat(width));
+      lines.push(i === this.layers.length - 1 ? '='.repeat(width) : '_'.repeat(width));
     });
     const total = this.countParams();
     const trainable = this.trainableVariables.reduce((n, v) => n + v.size, 0);

@@ -315,7 +315,7 @@ function classWeightsFor(y: Tensor, classWeight: Record<string, number>, sparse:
 
 /** Checks and converts x, y, sampleWeight and classWeight to one tensor per input / output. */
 export function prepareGraphData(model: GraphModel, compiled: GraphCompiled, x: unknown, y: unknown, argument: string,
-  sampleWeight?: unknown, classWeight?: unknown): GraphData {
+  sampleWeight?: unknown, classWeight?: unknown, withTargets = true): GraphData {
   const inNames = model.inputSpecs().map((s) => s.name);
   const outNames = model.outputSpecs().map((s) => s.name);
   const xName = argument ? `${argument}[0]` : 'x';
@@ -325,6 +325,7 @@ export function prepareGraphData(model: GraphModel, compiled: GraphCompiled, x: 
   xs.forEach((t, i) => {
     if (t.shape[0] !== n) throw new RangeError(`All inputs must have the same number of samples: input 0 has ${n}, input ${i} has ${t.shape[0]}`);
   });
+  if (!withTargets) return { xs, ys: [], weights: [] };
   const ys = checkTargets(compiled, model, tensorsFor(y, outNames, yName), n, yName);
   let weights: (Tensor | null)[] = outNames.map(() => null);
   if (sampleWeight !== undefined && sampleWeight !== null) {

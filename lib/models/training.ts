@@ -255,7 +255,7 @@ export class StepRunner {
 // ---- fit / evaluate / predict ----------------------------------------------------------
 
 /** Throws while a fit of this model is running (TensorFlow.js refuses a second fit the same way). */
-export function checkNotTraining(graph: TrainableGraph, what: string): void {
+export function checkNotTraining(graph: { name: string; isTraining: boolean }, what: string): void {
   if (graph.isTraining) {
     throw new Error(`Cannot start ${what} on model ${graph.name} because another fit() call on it is still running; ` +
       'await the first fit before starting another');
