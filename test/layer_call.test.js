@@ -427,7 +427,7 @@ describe('layer call on engine ops', () => {
     }
   });
 
-  it('every layer of core, conv, pooling, normalization and embedding has its own call (no TRANSITIONAL fallback), also in training', () => {
+  it('every layer of core, conv, pooling, normalization and embedding has its own call (no TRANSITIONAL fallback), for any batch size, also in training', () => {
     const rng = makeRng(seedOf('own call'));
     const cases = [
       [new L.Dense({ units: 2 }), [3]], [new L.Activation({ activation: 'relu' }), [3]], [new L.Flatten(), [2, 2]],
@@ -439,9 +439,16 @@ describe('layer call on engine ops', () => {
     ];
     for (const [layer, shape] of cases) {
       assert.notStrictEqual(layer.call, tn.Layer.prototype.call, `${layer.getClassName()} overrides call`);
-      const x = layer instanceof L.Embedding ? new tn.Tensor(Int32Array.of(0, 2, 1, 1), [2, ...shape], 'int32') : randomTensor(rng, [2, ...shape]);
-      const y = layer.apply(x, { training: true });
-      assert.deepStrictEqual(y.shape, [2, ...layer.builtOutputShape], layer.getClassName());
+      // any batch size, in training and inference
+      for (const batch of [2, 1, 5]) {
+        const n = batch * shape.reduce((p, d) => p * d, 1);
+        const x = layer instanceof L.Embedding ? new tn.Tensor(Int32Array.from({ length: n }, (_, i) => i % 3), [batch, ...shape], 'int32')
+          : randomTensor(rng, [batch, ...shape]);
+        for (const training of [true, false]) {
+          const y = layer.apply(x, { training });
+          assert.deepStrictEqual(y.shape, [batch, ...layer.builtOutputShape], `${layer.getClassName()} batch ${batch} training=${training}`);
+        }
+      }
     }
   });
 
