@@ -1,6 +1,7 @@
 // Convolutional layers, NHWC (Keras channelsLast): conv2d, conv1d, zeroPadding2d,
-// upSampling2d. Forward and backward of each sit side by side; the math is in native/cpu
-// (conv.cpp: im2col + sgemm, resample.cpp) and elementwise.cpp (bias, activation).
+// upSampling2d. Each has its call on engine ops (tn.fused.conv2d, tn.pad, broadcastTo) and the
+// older forward/backward pair side by side; the math of the latter is in native/cpu (conv.cpp:
+// im2col + sgemm, resample.cpp) and elementwise.cpp (bias, activation).
 //
 // Note [Keras conv geometry]: with the dilated kernel size eff = (k - 1)·d + 1,
 //   'valid': out = floor((in - eff) / s) + 1, no padding
@@ -14,7 +15,11 @@ import { checkBoolean, checkOneOf, expected, isPositiveInteger, shapeString } fr
 import { Initializer, resolveInitializer } from '../initializers';
 import { native } from '../native';
 import { Tensor } from '../tensor';
-import { Layer, LayerArgs, LayerVariable } from './layer';
+import { PaddingArg, fusedConv2d } from '../ops/conv';
+import { broadcastTo } from '../ops/elementwise';
+import { pad, reshape } from '../ops/shape';
+import { constraintOption, floatInput, regularizerOption, serializeOption, singleInput } from './core';
+import { CallArgs, Constraint, Layer, LayerArgs, LayerVariable, Regularizer, checkKnownKeys } from './layer';
 
 export type PaddingMode = 'valid' | 'same';
 
@@ -54,7 +59,17 @@ export interface ConvLayerArgs extends LayerArgs {
   biasInitializer?: string | Initializer;
   /** Only 'channelsLast' (NHWC) is supported. */
   dataFormat?: 'channelsLast';
+  kernelRegularizer?: string | Regularizer | null;
+  biasRegularizer?: string | Regularizer | null;
+  /** A penalty on the layer's output, added to the training loss (Keras' activity_regularizer). */
+  activityRegularizer?: string | Regularizer | null;
+  kernelConstraint?: string | Constraint | null;
+  biasConstraint?: string | Constraint | null;
 }
+
+const CONV_KEYS = ['filters', 'kernelSize', 'strides', 'padding', 'dilationRate', 'activation', 'useBias', 'kernelInitializer',
+  'biasInitializer', 'dataFormat', 'kernelRegularizer', 'biasRegularizer', 'activityRegularizer', 'kernelConstraint',
+  'biasConstraint'];
 
 /**
  * The shared body of Conv1D and Conv2D: both run the native conv2d, conv1d with height 1.
@@ -72,6 +87,10 @@ abstract class ConvBase extends Layer {
   readonly useBias: boolean;
   private readonly kernelInitializer: Initializer;
   private readonly biasInitializer: Initializer;
+  readonly kernelRegularizer: Regularizer | null;
+  readonly biasRegularizer: Regularizer | null;
+  readonly kernelConstraint: Constraint | null;
+  readonly biasConstraint: Constraint | null;
   kernel?: LayerVariable;
   bias?: LayerVariable;
   // Geometry as a 2-D conv: [inH, inW, cin, outH, outW, kH, kW, sH, sW, dH, dW, padTop, padLeft].
@@ -85,6 +104,7 @@ abstract class ConvBase extends Layer {
   constructor(args: ConvLayerArgs, private readonly rank: 1 | 2) {
     const fn = rank === 1 ? 'conv1d' : 'conv2d';
     if (args === null || typeof args !== 'object') throw new TypeError(expected('an object with filters and kernelSize', `${fn}(args)`, args));
+    checkKnownKeys(args, CONV_KEYS, `tn.layers.${fn}`);
     super(args);
     if (!isPositiveInteger(args.filters)) throw new TypeError(expected('a positive integer', 'filters', args.filters));
     this.filters = args.filters;
@@ -99,6 +119,11 @@ abstract class ConvBase extends Layer {
     this.useBias = args.useBias === undefined ? true : checkBoolean(args.useBias, 'useBias');
     this.kernelInitializer = resolveInitializer(args.kernelInitializer, 'kernelInitializer', 'glorotUniform');
     this.biasInitializer = resolveInitializer(args.biasInitializer, 'biasInitializer', 'zeros');
+    this.kernelRegularizer = regularizerOption(args.kernelRegularizer, 'kernelRegularizer');
+    this.biasRegularizer = regularizerOption(args.biasRegularizer, 'biasRegularizer');
+    this.activityRegularizer = regularizerOption(args.activityRegularizer, 'activityRegularizer');
+    this.kernelConstraint = constraintOption(args.kernelConstraint, 'kernelConstraint');
+    this.biasConstraint = constraintOption(args.biasConstraint, 'biasConstraint');
   }
 
   /** The batch-less input as [H, W, C] of a 2-D conv (H = 1 for conv1d). */
@@ -130,10 +155,39 @@ abstract class ConvBase extends Layer {
   override build(inputShape: number[]): void {
     const g = this.computeGeometry(inputShape);
     const cin = g[2];
-    this.kernel = this.addWeight('kernel', [...this.kernelSize, cin, this.filters], this.kernelInitializer);
-    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInitializer);
+    this.kernel = this.addWeight('kernel', [...this.kernelSize, cin, this.filters], this.kernelInitializer, true,
+      { regularizer: this.kernelRegularizer, constraint: this.kernelConstraint });
+    if (this.useBias) {
+      this.bias = this.addWeight('bias', [this.filters], this.biasInitializer, true,
+        { regularizer: this.biasRegularizer, constraint: this.biasConstraint });
+    }
     this.geometry = g;
     super.build(inputShape);
+  }
+
+  /**
+   * The fused conv op (conv + bias + activation, one kernel and one gradient); conv1d runs as
+   * conv2d over images of height 1, 'causal' as explicit left padding (Note [Keras conv geometry]).
+   */
+  override call(inputs: Tensor | Tensor[], _kwargs: CallArgs = {}): Tensor {
+    const x = floatInput(singleInput(this, inputs));
+    const act = this.activation;
+    const fused = {
+      bias: this.bias ? this.bias.tensor : undefined,
+      activation: act.name,
+      leakyreluAlpha: act.name === 'leakyRelu' ? act.alpha : undefined,
+    };
+    const kernel = this.kernel!.tensor;
+    if (this.rank === 2) {
+      return fusedConv2d({ x, filter: kernel, strides: this.strides as [number, number], pad: this.padding as PaddingMode,
+        dilations: this.dilationRate as [number, number], ...fused });
+    }
+    const [batch, steps, channels] = x.shape;
+    const [k, s, d] = [this.kernelSize[0], this.strides[0], this.dilationRate[0]];
+    const padding: PaddingArg = this.padding === 'causal' ? [[0, 0], [0, 0], [(k - 1) * d, 0], [0, 0]] : this.padding;
+    const y = fusedConv2d({ x: reshape(x, [batch, 1, steps, channels]), filter: reshape(kernel, [1, ...kernel.shape]),
+      strides: [1, s], pad: padding, dilations: [1, d], ...fused });
+    return reshape(y, [batch, y.shape[2], y.shape[3]]);
   }
 
   override computeOutputShape(inputShape: number[]): number[] {
@@ -190,6 +244,9 @@ abstract class ConvBase extends Layer {
     return {
       ...super.getConfig(), filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding,
       dilationRate: this.dilationRate, activation: this.activation.name, useBias: this.useBias, dataFormat: 'channelsLast',
+      kernelRegularizer: serializeOption(this.kernelRegularizer), biasRegularizer: serializeOption(this.biasRegularizer),
+      activityRegularizer: serializeOption(this.activityRegularizer), kernelConstraint: serializeOption(this.kernelConstraint),
+      biasConstraint: serializeOption(this.biasConstraint),
     };
   }
 }
@@ -224,6 +281,7 @@ export class ZeroPadding2D extends Layer {
 
   constructor(args: ZeroPadding2DLayerArgs = {}) {
     if (args === null || typeof args !== 'object') throw new TypeError(expected('an object', 'zeroPadding2d(args)', args));
+    checkKnownKeys(args, ['padding'], 'tn.layers.zeroPadding2d');
     super(args);
     const p = args.padding ?? 1;
     const nonNeg = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
@@ -244,6 +302,12 @@ export class ZeroPadding2D extends Layer {
     }
     const [t, b, l, r] = this.pads;
     return [inputShape[0] + t + b, inputShape[1] + l + r, inputShape[2]];
+  }
+
+  override call(inputs: Tensor | Tensor[], _kwargs: CallArgs = {}): Tensor {
+    const x = singleInput(this, inputs);
+    const [t, b, l, r] = this.pads;
+    return pad(x, [[0, 0], [t, b], [l, r], [0, 0]]);
   }
 
   override forward(x: Tensor, _training: boolean): Tensor {
@@ -282,6 +346,7 @@ export class UpSampling2D extends Layer {
 
   constructor(args: UpSampling2DLayerArgs = {}) {
     if (args === null || typeof args !== 'object') throw new TypeError(expected('an object', 'upSampling2d(args)', args));
+    checkKnownKeys(args, ['size', 'interpolation'], 'tn.layers.upSampling2d');
     super(args);
     this.size = normalizeTuple(args.size ?? 2, 2, 'size');
     if (args.interpolation !== undefined && args.interpolation !== 'nearest') {
@@ -295,6 +360,15 @@ export class UpSampling2D extends Layer {
         `${shapeString([null, ...inputShape])}`);
     }
     return [inputShape[0] * this.size[0], inputShape[1] * this.size[1], inputShape[2]];
+  }
+
+  /** Nearest neighbour: each pixel broadcast over a size[0] x size[1] block (its gradient sums the block). */
+  override call(inputs: Tensor | Tensor[], _kwargs: CallArgs = {}): Tensor {
+    const x = singleInput(this, inputs);
+    const [b, h, w, c] = x.shape;
+    const [sh, sw] = this.size;
+    const blocks = broadcastTo(reshape(x, [b, h, 1, w, 1, c]), [b, h, sh, w, sw, c]);
+    return reshape(blocks, [b, h * sh, w * sw, c]);
   }
 
   override forward(x: Tensor, _training: boolean): Tensor {

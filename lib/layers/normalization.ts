@@ -1,5 +1,6 @@
-// Batch normalization (Keras 3's BatchNormalization). The math is in native/cpu/batchnorm.cpp,
-// forward and backward fused per channel.
+// Batch normalization (Keras 3's BatchNormalization). call runs the engine's batch-norm ops
+// (batchNormTraining with the batch statistics, batchNorm with the moving ones); the older
+// forward/backward pair runs native/cpu/batchnorm.cpp, forward and backward fused per channel.
 //
 // Training (fit, or forward with training=true on a trainable layer) normalizes with the
 // batch mean and the BIASED batch variance and updates
@@ -7,12 +8,18 @@
 // as Keras 3 does (ops.moments, no Bessel correction). Inference (predict/evaluate, or a
 // layer with trainable = false, as in Keras 3) uses the moving statistics.
 // Weights, in Keras order: gamma (scale), beta (center), movingMean, movingVariance; the
-// moving ones are non-trainable.
+// moving ones are non-trainable. In call they are written in place after the op, outside the
+// tape (their update is no part of the gradient). A mask passes through and is not used for
+// the statistics (unlike Keras 3, which computes masked moments).
 import { checkBoolean, checkNumberInRange, expected, shapeString } from '../errors';
 import { Initializer, resolveInitializer } from '../initializers';
 import { native } from '../native';
 import { Tensor, sizeOf } from '../tensor';
-import { Layer, LayerArgs, LayerVariable } from './layer';
+import { withoutRecording } from '../engine/tape';
+import { batchNorm, batchNormTraining } from '../ops/conv';
+import { add, alongLastAxis, mul } from '../ops/elementwise';
+import { constraintOption, floatInput, regularizerOption, serializeOption, singleInput } from './core';
+import { CallArgs, Constraint, Layer, LayerArgs, LayerVariable, Regularizer, checkKnownKeys } from './layer';
 
 export interface BatchNormalizationLayerArgs extends LayerArgs {
   /** The feature axis (counting the batch axis as 0); default -1 (channels last). */
@@ -25,7 +32,14 @@ export interface BatchNormalizationLayerArgs extends LayerArgs {
   gammaInitializer?: string | Initializer;
   movingMeanInitializer?: string | Initializer;
   movingVarianceInitializer?: string | Initializer;
+  betaRegularizer?: string | Regularizer | null;
+  gammaRegularizer?: string | Regularizer | null;
+  betaConstraint?: string | Constraint | null;
+  gammaConstraint?: string | Constraint | null;
 }
+
+const BATCH_NORMALIZATION_KEYS = ['axis', 'momentum', 'epsilon', 'center', 'scale', 'betaInitializer', 'gammaInitializer',
+  'movingMeanInitializer', 'movingVarianceInitializer', 'betaRegularizer', 'gammaRegularizer', 'betaConstraint', 'gammaConstraint'];
 
 export class BatchNormalization extends Layer {
   static override readonly batchlessShapes = true;
@@ -37,6 +51,10 @@ export class BatchNormalization extends Layer {
   readonly center: boolean;
   readonly scale: boolean;
   private readonly initializers: Initializer[];
+  readonly betaRegularizer: Regularizer | null;
+  readonly gammaRegularizer: Regularizer | null;
+  readonly betaConstraint: Constraint | null;
+  readonly gammaConstraint: Constraint | null;
   gamma?: LayerVariable;
   beta?: LayerVariable;
   movingMean?: LayerVariable;
@@ -53,6 +71,7 @@ export class BatchNormalization extends Layer {
 
   constructor(args: BatchNormalizationLayerArgs = {}) {
     if (args === null || typeof args !== 'object') throw new TypeError(expected('an object', 'batchNormalization(args)', args));
+    checkKnownKeys(args, BATCH_NORMALIZATION_KEYS, 'tn.layers.batchNormalization');
     super(args);
     const axis = args.axis ?? -1;
     if (!Number.isInteger(axis)) throw new TypeError(expected('an integer', 'axis', axis));
@@ -67,6 +86,10 @@ export class BatchNormalization extends Layer {
       resolveInitializer(args.movingMeanInitializer, 'movingMeanInitializer', 'zeros'),
       resolveInitializer(args.movingVarianceInitializer, 'movingVarianceInitializer', 'ones'),
     ];
+    this.betaRegularizer = regularizerOption(args.betaRegularizer, 'betaRegularizer');
+    this.gammaRegularizer = regularizerOption(args.gammaRegularizer, 'gammaRegularizer');
+    this.betaConstraint = constraintOption(args.betaConstraint, 'betaConstraint');
+    this.gammaConstraint = constraintOption(args.gammaConstraint, 'gammaConstraint');
   }
 
   /** The axis as an index into the batch-less shape. */
@@ -87,8 +110,8 @@ export class BatchNormalization extends Layer {
     this.channels = c;
     this.inner = sizeOf(inputShape.slice(i + 1));
     const [g, b, mm, mv] = this.initializers;
-    if (this.scale) this.gamma = this.addWeight('gamma', [c], g);
-    if (this.center) this.beta = this.addWeight('beta', [c], b);
+    if (this.scale) this.gamma = this.addWeight('gamma', [c], g, true, { regularizer: this.gammaRegularizer, constraint: this.gammaConstraint });
+    if (this.center) this.beta = this.addWeight('beta', [c], b, true, { regularizer: this.betaRegularizer, constraint: this.betaConstraint });
     this.movingMean = this.addWeight('moving_mean', [c], mm, false);
     this.movingVariance = this.addWeight('moving_variance', [c], mv, false);
     this.mean = new Float32Array(c);
@@ -99,6 +122,29 @@ export class BatchNormalization extends Layer {
   override computeOutputShape(inputShape: number[]): number[] {
     this.featureIndex(inputShape);
     return inputShape.slice();
+  }
+
+  /**
+   * Training (training true on a trainable layer): the batch statistics through
+   * batchNormTraining, then the moving statistics updated in place with the layer's momentum.
+   * Otherwise the moving statistics, through tn.batchNorm along the feature axis.
+   */
+  override call(inputs: Tensor | Tensor[], kwargs: CallArgs = {}): Tensor {
+    const x = floatInput(singleInput(this, inputs));
+    const axis = this.featureIndex(x.shape.slice(1)) + 1;
+    const gamma = this.gamma ? this.gamma.tensor : null, beta = this.beta ? this.beta.tensor : null;
+    const movingMean = this.movingMean!, movingVariance = this.movingVariance!;
+    if (kwargs.training === true && this.trainable) {
+      const { y, mean, variance } = batchNormTraining(x, gamma, beta, this.epsilon, axis);
+      withoutRecording(() => {
+        const m = this.momentum;
+        movingMean.write(add(mul(movingMean.tensor, m), mul(mean, 1 - m)));
+        movingVariance.write(add(mul(movingVariance.tensor, m), mul(variance, 1 - m)));
+      });
+      return y;
+    }
+    return alongLastAxis(x, axis, (u) => batchNorm(u, movingMean.tensor, movingVariance.tensor, beta ?? undefined, gamma ?? undefined,
+      this.epsilon));
   }
 
   override forward(x: Tensor, training: boolean): Tensor {
@@ -123,6 +169,10 @@ export class BatchNormalization extends Layer {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), axis: this.axis, momentum: this.momentum, epsilon: this.epsilon, center: this.center, scale: this.scale };
+    return {
+      ...super.getConfig(), axis: this.axis, momentum: this.momentum, epsilon: this.epsilon, center: this.center, scale: this.scale,
+      betaRegularizer: serializeOption(this.betaRegularizer), gammaRegularizer: serializeOption(this.gammaRegularizer),
+      betaConstraint: serializeOption(this.betaConstraint), gammaConstraint: serializeOption(this.gammaConstraint),
+    };
   }
 }

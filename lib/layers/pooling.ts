@@ -1,11 +1,15 @@
 // Pooling layers, NHWC: maxPooling2d/1d, averagePooling2d/1d and their global forms.
-// The math is in native/cpu/pool.cpp; 1-D pooling is 2-D pooling with height 1, global
-// pooling is a window over the whole image. Geometry: Note [Keras conv geometry] in conv.ts.
+// call runs tn.maxPool / tn.avgPool, forward/backward the same math in native/cpu/pool.cpp;
+// 1-D pooling is 2-D pooling with height 1, global pooling is a window over the whole image.
+// Geometry: Note [Keras conv geometry] in conv.ts.
 import { checkOneOf, expected, shapeString } from '../errors';
 import { native } from '../native';
 import { Tensor } from '../tensor';
+import { avgPool, maxPool } from '../ops/conv';
+import { reshape } from '../ops/shape';
 import { convAxis, normalizeTuple } from './conv';
-import { Layer, LayerArgs } from './layer';
+import { floatInput, singleInput } from './core';
+import { CallArgs, Layer, LayerArgs, checkKnownKeys } from './layer';
 
 export interface Pooling2DLayerArgs extends LayerArgs {
   /** n or [h, w]; default [2, 2]. */
@@ -38,6 +42,11 @@ abstract class PoolBase extends Layer {
 
   constructor(args: LayerArgs, protected readonly mode: Mode) {
     super(args);
+  }
+
+  /** tn.maxPool or tn.avgPool on [batch, H, W, C]. */
+  protected pool(x4: Tensor, window: [number, number], strides: [number, number], padding: 'valid' | 'same'): Tensor {
+    return this.mode === 'max' ? maxPool(x4, window, strides, padding) : avgPool(x4, window, strides, padding);
   }
 
   /** Batch-less input -> geometry of the 2-D pool. */
@@ -104,6 +113,7 @@ abstract class WindowPool extends PoolBase {
 
   constructor(args: Pooling2DLayerArgs | Pooling1DLayerArgs, mode: Mode, private readonly rank: 1 | 2, fn: string) {
     if (args === null || typeof args !== 'object') throw new TypeError(expected('an object', `${fn}(args)`, args));
+    checkKnownKeys(args, ['poolSize', 'strides', 'padding', 'dataFormat'], `tn.layers.${fn}`);
     super(args, mode);
     this.poolSize = normalizeTuple(args.poolSize ?? 2, rank, 'poolSize');
     this.strides = args.strides === undefined || args.strides === null ? this.poolSize.slice() : normalizeTuple(args.strides, rank, 'strides');
@@ -131,6 +141,14 @@ abstract class WindowPool extends PoolBase {
     return this.rank === 1 ? [g[4], g[2]] : [g[3], g[4], g[2]];
   }
 
+  override call(inputs: Tensor | Tensor[], _kwargs: CallArgs = {}): Tensor {
+    const x = floatInput(singleInput(this, inputs));
+    if (this.rank === 2) return this.pool(x, this.poolSize as [number, number], this.strides as [number, number], this.padding);
+    const [batch, steps, channels] = x.shape;
+    const y = this.pool(reshape(x, [batch, 1, steps, channels]), [1, this.poolSize[0]], [1, this.strides[0]], this.padding);
+    return reshape(y, [batch, y.shape[2], channels]);
+  }
+
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), poolSize: this.poolSize, strides: this.strides, padding: this.padding };
   }
@@ -138,7 +156,9 @@ abstract class WindowPool extends PoolBase {
 
 /** Global pooling: one value per channel, [batch, ..., C] -> [batch, C]. */
 abstract class GlobalPool extends PoolBase {
-  constructor(args: LayerArgs, mode: Mode, private readonly rank: 1 | 2) {
+  constructor(args: LayerArgs, mode: Mode, private readonly rank: 1 | 2, fn: string) {
+    if (args !== undefined && (args === null || typeof args !== 'object')) throw new TypeError(expected('an object', `${fn}(args)`, args));
+    checkKnownKeys(args, [], `tn.layers.${fn}`);
     super(args ?? {}, mode);
   }
 
@@ -150,6 +170,14 @@ abstract class GlobalPool extends PoolBase {
 
   protected outputFromGeometry(g: number[]): number[] {
     return [g[2]];
+  }
+
+  /** One window over the whole image (or sequence), then [batch, C]. */
+  override call(inputs: Tensor | Tensor[], _kwargs: CallArgs = {}): Tensor {
+    const x = floatInput(singleInput(this, inputs));
+    const x4 = this.rank === 2 ? x : reshape(x, [x.shape[0], 1, x.shape[1], x.shape[2]]);
+    const [batch, h, w, channels] = x4.shape;
+    return reshape(this.pool(x4, [h, w], [1, 1], 'valid'), [batch, channels]);
   }
 }
 
@@ -184,27 +212,27 @@ export class AveragePooling1D extends WindowPool {
 export class GlobalAveragePooling2D extends GlobalPool {
   static readonly className = 'GlobalAveragePooling2D';
   constructor(args: LayerArgs = {}) {
-    super(args, 'avg', 2);
+    super(args, 'avg', 2, 'globalAveragePooling2d');
   }
 }
 
 export class GlobalMaxPooling2D extends GlobalPool {
   static readonly className = 'GlobalMaxPooling2D';
   constructor(args: LayerArgs = {}) {
-    super(args, 'max', 2);
+    super(args, 'max', 2, 'globalMaxPooling2d');
   }
 }
 
 export class GlobalAveragePooling1D extends GlobalPool {
   static readonly className = 'GlobalAveragePooling1D';
   constructor(args: LayerArgs = {}) {
-    super(args, 'avg', 1);
+    super(args, 'avg', 1, 'globalAveragePooling1d');
   }
 }
 
 export class GlobalMaxPooling1D extends GlobalPool {
   static readonly className = 'GlobalMaxPooling1D';
   constructor(args: LayerArgs = {}) {
-    super(args, 'max', 1);
+    super(args, 'max', 1, 'globalMaxPooling1d');
   }
 }
