@@ -29,8 +29,14 @@ export type { ModelCompileArgs, ModelFitArgs, ModelEvaluateArgs, ModelPredictArg
 export { train, Optimizer } from './optimizers';
 export { initializers } from './initializers';
 export type { Initializer } from './initializers';
+export { regularizers } from './regularizers';
+export type { Regularizer } from './regularizers';
+export { constraints } from './constraints';
+export type { Constraint } from './constraints';
 export { callbacks, Callback, EarlyStopping } from './callbacks';
 export type { CallbackHooks, Logs } from './callbacks';
+export { CustomCallback } from './callbacks';
+export type { CustomCallbackArgs, EarlyStoppingArgs } from './callbacks';
 export * as node from './tensorboard/node';
 export * as vis from './vis';
 export { getBackend, setBackend, backendInfo, setNumThreads, getNumThreads } from './backend';
