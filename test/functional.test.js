@@ -90,7 +90,7 @@ describe('functional API: building graphs', () => {
     assert.throws(() => tn.model({ inputs: c, outputs: x2 }), /two layers are named 'same_name'/);
     const m = tn.model({ inputs: [a, b], outputs: s });
     assert.throws(() => m.predict(tn.zeros([2, 3])), /the model has 2 inputs/);
-    assert.throws(() => m.predict([tn.zeros([2, 3]), tn.zeros([2, 4])]), /Expected x for input '.*' of shape \[null,3\] but received shape \[2,4\]/);
+    assert.throws(() => m.predict([tn.zeros([2, 3]), tn.zeros([2, 4])]), /Expected x for input '.*' of shape \[null, 3\] but received shape \[2, 4\]/);
     assert.throws(() => tn.layers.dense({ units: 2 }).apply(tn.input({ shape: [3] })) && tn.layers.dense({ units: 2 }).apply([a, tn.zeros([1, 3])]),
       /symbolic and concrete inputs mixed/);
   });

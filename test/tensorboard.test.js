@@ -474,9 +474,10 @@ describe('Event writes survive the process being killed', () => {
         const model = tn.sequential({ layers: [tn.layers.dense({ units: 1, inputShape: [3] })] });
         model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
         model.fit(x, y, { epochs: 1000, batchSize: 8, verbose: 0, callbacks: [tn.${factory}(${JSON.stringify(logdir)}, { updateFreq: 'batch' }),
-          { onEpochBegin: async (epoch) => { if (epoch === 3) { console.log('epoch 3 began'); await new Promise((r) => setTimeout(r, 60000)); } } }] });`;
-      // The child says epoch 3 began and then waits, so the kill always lands before epoch 3 ends (had
-      // it gone on, an epoch can end in the time the parent takes to read the line and send the signal).
+          { onEpochBegin: async (epoch) => { if (epoch === 3) { await new Promise((r) => setTimeout(r, 200)); console.log('epoch 3 began'); await new Promise((r) => setTimeout(r, 60000)); } } }] });`;
+      // The child lets the epoch-end writes of epoch 2 reach the file (200 ms), says epoch 3 began, and
+      // then waits, so the kill always lands before epoch 3 ends (had it gone on, an epoch can end in
+      // the time the parent takes to read the line and send the signal).
       const r = await new Promise((resolve) => {
         const p = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
         p.stdout.on('data', (d) => { if (String(d).includes('epoch 3 began')) p.kill('SIGKILL'); });
