@@ -1,9 +1,16 @@
 // Bidirectional: runs a recurrent layer forwards and a copy of it backwards over the same
 // input and merges the two outputs (Keras 3 semantics). Weights: the forward layer's, then
 // the backward layer's, each in its own Keras layout.
+//
+// call (the layer on the engine, Note [Layers on the engine] in layer.ts) is the two layers'
+// calls, the backward output flipped back in time when it is a sequence, and the merge as
+// engine ops; with returnState it returns [output, ...forward states, ...backward states], as
+// Keras, and takes initialState the same way (the first half for the forward layer).
 import { checkOneOf, expected, shapeString } from '../errors';
+import { add, mul } from '../ops/elementwise';
+import { concat, reverse } from '../ops/shape';
 import { Tensor } from '../tensor';
-import { Layer, LayerArgs } from './layer';
+import { CallArgs, Layer, LayerArgs, checkKnownKeys } from './layer';
 import { RNN } from './recurrent';
 
 export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave';
@@ -22,6 +29,7 @@ export class Bidirectional extends Layer {
   readonly backwardLayer: RNN;
   readonly mergeMode: MergeMode;
   readonly returnSequences: boolean;
+  readonly returnState: boolean;
   private yF: Tensor | null = null;
   private yB: Tensor | null = null;
 
@@ -30,7 +38,13 @@ export class Bidirectional extends Layer {
       throw new TypeError(expected('an object {layer} with a recurrent layer (lstm, gru, simpleRNN)', 'bidirectional(args)',
         args === null || typeof args !== 'object' ? args : args.layer));
     }
+    checkKnownKeys(args, ['layer', 'mergeMode'], 'tn.layers.bidirectional');
     const inner = args.layer;
+    if (inner.activityRegularizer !== null) {
+      // Each direction's output would need its own penalty, which nothing collects yet.
+      throw new TypeError(`tn.layers.bidirectional: the wrapped layer ${inner.name} has an activityRegularizer, which ` +
+        'Bidirectional does not support yet');
+    }
     super({
       ...args,
       inputShape: args.inputShape ?? (args.batchInputShape === undefined ? inner.declaredInputShape : undefined),
@@ -42,6 +56,7 @@ export class Bidirectional extends Layer {
       name: `backward_${inner.name}`, goBackwards: !inner.goBackwards, inputShape: undefined, batchInputShape: undefined,
     });
     this.returnSequences = inner.returnSequences;
+    this.returnState = inner.returnState;
     // Keras' Bidirectional outputs 0 at masked steps when it returns sequences.
     this.forwardLayer.zeroOutputForMask = this.returnSequences;
     this.backwardLayer.zeroOutputForMask = this.returnSequences;
@@ -54,10 +69,46 @@ export class Bidirectional extends Layer {
     super.build(inputShape);
   }
 
-  override computeOutputShape(inputShape: number[]): number[] {
-    const out = this.forwardLayer.computeOutputShape(inputShape);
+  /** The merged output's shape; with returnState, the list [output, ...forward states, ...backward states]. */
+  override computeOutputShape(inputShape: number[]): number[] | number[][] {
+    const inner = this.forwardLayer.computeOutputShape(inputShape);
+    const list = this.returnState ? (inner as number[][]) : [inner as number[]];
+    const out = list[0].slice();
     if (this.mergeMode === 'concat') out[out.length - 1] *= 2;
-    return out;
+    if (!this.returnState) return out;
+    const states = list.slice(1);
+    return [out, ...states, ...states.map((s) => s.slice())];
+  }
+
+  /** The layer on the engine: see the note at the top of this file. */
+  override call(inputs: Tensor | Tensor[], kwargs: CallArgs = {}): Tensor | Tensor[] {
+    const what = `Bidirectional ${this.name}`;
+    checkKnownKeys(kwargs, ['training', 'mask', 'initialState'], `${what}: call`);
+    let forwardState: unknown = null, backwardState: unknown = null;
+    const initial = kwargs.initialState;
+    if (initial !== undefined && initial !== null) {
+      const n = 2 * this.forwardLayer.stateCount;
+      if (!Array.isArray(initial) || initial.length !== n) {
+        throw new TypeError(expected(`an array of ${n} tensors (the forward layer's initial states, then the backward layer's)`,
+          `${what}: call(initialState)`, initial));
+      }
+      forwardState = initial.slice(0, n / 2);
+      backwardState = initial.slice(n / 2);
+    }
+    const outsF = this.forwardLayer.call(inputs, { training: kwargs.training, mask: kwargs.mask, initialState: forwardState });
+    const outsB = this.backwardLayer.call(inputs, { training: kwargs.training, mask: kwargs.mask, initialState: backwardState });
+    const listF = Array.isArray(outsF) ? outsF : [outsF], listB = Array.isArray(outsB) ? outsB : [outsB];
+    const yF = listF[0];
+    // The backward layer's sequence is in reversed time: flip it back.
+    const yB = this.returnSequences ? reverse(listB[0], 1) : listB[0];
+    let y: Tensor;
+    switch (this.mergeMode) {
+      case 'concat': y = concat([yF, yB], -1); break;
+      case 'sum': y = add(yF, yB); break;
+      case 'mul': y = mul(yF, yB); break;
+      case 'ave': y = mul(add(yF, yB), 0.5); break;
+    }
+    return this.returnState ? [y, ...listF.slice(1), ...listB.slice(1)] : y;
   }
 
   override forward(x: Tensor, training: boolean, mask?: Tensor | null): Tensor {
