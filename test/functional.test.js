@@ -273,3 +273,25 @@ describe('training on the graph against float64 references', () => {
     w0.forEach((w, k) => assertClose(got[k], w.map((v, i) => v - lr * grads[k][i]), { atol: 1e-6, rtol: 1e-4, what: `weight ${k}` }));
   });
 });
+
+describe('Sequential and the functional form of the same model', () => {
+  it('train to the same weights (Sequential on the hand-written path, the graph on the tape), and both learn XOR-like data', async () => {
+    tn.setSeed(2);
+    const seq = tn.sequential({ layers: [tn.layers.dense({ units: 8, activation: 'tanh', inputShape: [2] }), tn.layers.dense({ units: 1, activation: 'sigmoid' })] });
+    const a = tn.input({ shape: [2] });
+    const fun = tn.model({ inputs: a, outputs: tn.layers.dense({ units: 1, activation: 'sigmoid' }).apply(tn.layers.dense({ units: 8, activation: 'tanh' }).apply(a)) });
+    fun.setWeights(seq.getWeights());
+    for (const m of [seq, fun]) m.compile({ optimizer: tn.train.sgd(0.5), loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+    const rng = makeRng(13);
+    const n = 128;
+    const xv = Float32Array.from({ length: n * 2 }, () => rng() * 2 - 1);
+    const yv = Float32Array.from({ length: n }, (_, i) => (xv[2 * i] * xv[2 * i + 1] > 0 ? 1 : 0));
+    const x = tn.tensor(xv, [n, 2]), y = tn.tensor(yv, [n, 1]);
+    const hs = await seq.fit(x, y, { epochs: 150, batchSize: 32, shuffle: false, verbose: 0 });
+    const hf = await fun.fit(x, y, { epochs: 150, batchSize: 32, shuffle: false, verbose: 0 });
+    const ws = seq.getWeights(), wf = fun.getWeights();
+    ws.forEach((w, i) => assertClose(wf[i].dataSync(), w.dataSync(), { atol: 1e-4, rtol: 1e-3, what: `weight ${i}` }));
+    assertClose(hf.history.loss, hs.history.loss, { atol: 1e-5, rtol: 1e-3, what: 'loss curves' });
+    assert.ok(hs.history.acc[149] > 0.9, `accuracy ${hs.history.acc[149]}`);
+  });
+});

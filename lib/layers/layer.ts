@@ -310,12 +310,7 @@ export abstract class Layer {
    * The layer's computation on engine ops (Note [Layers on the engine]): inputs is a tensor,
    * or an array of them for a layer of several inputs; returns a tensor or several.
    */
-  call(inputs: Tensor | Tensor[], kwargs: CallArgs): Tensor | Tensor[] {
-    if (this.hasBackward() && !Array.isArray(inputs) && !kwargs.training) {
-      // TRANSITIONAL (removed when every built-in layer has its call): inference through forward.
-      const y = this.forward(inputs, false, (kwargs.mask as Tensor | null | undefined) ?? null);
-      return new Tensor(y.values.slice(), y.shape.slice(), y.dtype);
-    }
+  call(_inputs: Tensor | Tensor[], _kwargs: CallArgs): Tensor | Tensor[] {
     throw new Error(`Layer ${this.name} (${this.getClassName()}) does not implement call(inputs, kwargs)`);
   }
 
