@@ -9,7 +9,7 @@ import { expected, shapeString } from '../errors';
 import { CallArgs, Layer, LayerArgs, LayerVariable, checkKnownKeys } from '../layers/layer';
 import { Node, SymbolicTensor } from '../layers/topology';
 import { DType, Tensor, checkTensor } from '../tensor';
-import { formatShape } from './summary';
+import { formatShape, summaryRow } from './summary';
 
 // ---- tn.input ---------------------------------------------------------------------------
 
@@ -346,15 +346,7 @@ export class Functional extends Layer {
       this.layers.every((l) => l.inboundNodes.filter((n) => this.nodes.includes(n)).length <= 1);
     const width = lineLength ?? (chain ? 65 : 98);
     const pos = positions ?? (chain ? [0.45, 0.85, 1] : [0.33, 0.55, 0.67, 1]);
-    const cols = pos.map((p) => Math.floor(p <= 1 ? p * width : p));
-    const row = (fields: string[]): string => {
-      let line = '';
-      fields.forEach((f, i) => {
-        line = (line + f).slice(0, cols[i] - 1);
-        line = line.padEnd(cols[i]);
-      });
-      return line.trimEnd();
-    };
+    const row = summaryRow(width, pos);
     const lines = [`Model: "${this.name}"`, '_'.repeat(width)];
     lines.push(row(chain ? ['Layer (type)', 'Output shape', 'Param #'] : ['Layer (type)', 'Output shape', 'Param #', 'Connected to']));
     lines.push('='.repeat(width));

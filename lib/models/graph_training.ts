@@ -23,6 +23,7 @@ import { run1 } from '../engine/registry';
 import * as ops from '../ops';
 import * as lossOps from '../ops/loss';
 import { native } from '../native';
+import { sparseLabels } from './training';
 
 /** What the tape trainer needs of a model (a Functional model, or a Sequential chain). */
 export interface GraphModel {
@@ -260,24 +261,7 @@ function checkTargets(compiled: GraphCompiled, model: GraphModel, ys: Tensor[], 
     if (y.shape[0] !== count) throw new RangeError(`Expected ${what} to have ${count} samples (as the inputs) but received shape ${shapeString(y.shape)}`);
     const out = outs[i].shape.slice(1) as number[];
     const loss = compiled.losses[i].builtin;
-    if (loss?.sparse) {
-      const classes = out[out.length - 1];
-      const labelShape = out.slice(0, -1);
-      const given = y.shape.slice(1);
-      const ok = given.length === labelShape.length ? given.every((d, k) => d === labelShape[k])
-        : given.length === labelShape.length + 1 && given[given.length - 1] === 1 && labelShape.every((d, k) => d === given[k]);
-      if (!ok) {
-        throw new RangeError(`Expected ${what} of shape ${shapeString([null, ...labelShape])} (class indices) for ` +
-          `sparseCategoricalCrossentropy but received shape ${shapeString(y.shape)}`);
-      }
-      const v = y.values;
-      const labels = new Int32Array(v.length);
-      for (let k = 0; k < v.length; k++) {
-        if (!Number.isInteger(v[k]) || v[k] < 0 || v[k] >= classes) throw new RangeError(expected(`a class index in [0, ${classes})`, `${what}[${k}]`, v[k]));
-        labels[k] = v[k];
-      }
-      return new Tensor(labels, [y.shape[0], ...labelShape], 'int32');
-    }
+    if (loss?.sparse) return sparseLabels(y, out, what);
     if (loss !== null) {
       const given = y.shape.slice(1);
       if (given.length !== out.length || given.some((d, k) => d !== out[k])) {

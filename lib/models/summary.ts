@@ -5,9 +5,10 @@ export function formatShape(shape: (number | null)[] | undefined): string {
   return shape === undefined ? 'multiple' : `[${shape.map((d) => (d === null ? 'null' : String(d))).join(',')}]`;
 }
 
-export function summaryLines(modelName: string, layers: Layer[], lineLength = 65, positions = [0.45, 0.85, 1]): string[] {
+/** A row formatter for the table: field i ends at column positions[i] (a fraction of the width, or a column). */
+export function summaryRow(lineLength: number, positions: number[]): (fields: string[]) => string {
   const cols = positions.map((p) => Math.floor(p <= 1 ? p * lineLength : p));
-  const row = (fields: string[]): string => {
+  return (fields) => {
     let line = '';
     fields.forEach((f, i) => {
       line = (line + f).slice(0, cols[i] - 1);
@@ -15,6 +16,10 @@ export function summaryLines(modelName: string, layers: Layer[], lineLength = 65
     });
     return line.trimEnd();
   };
+}
+
+export function summaryLines(modelName: string, layers: Layer[], lineLength = 65, positions = [0.45, 0.85, 1]): string[] {
+  const row = summaryRow(lineLength, positions);
   const lines: string[] = [];
   lines.push(`Model: "${modelName}"`);
   lines.push('_'.repeat(lineLength));

@@ -133,32 +133,35 @@ export function prepareInputs(graph: TrainableGraph, x: Tensor, argument: string
   return new Tensor(toInt32(v, argument, 'integer indices'), x.shape, 'int32');
 }
 
+/** Class-index targets for a sparse loss: shape [n, ...out minus classes] (or with a trailing 1), each in range. */
+export function sparseLabels(y: Tensor, out: number[], argument: string): Tensor {
+  const classes = out[out.length - 1];
+  const labelShape = out.slice(0, -1);
+  const given = y.shape.slice(1);
+  const ok = given.length === labelShape.length ? given.every((d, i) => d === labelShape[i])
+    : given.length === labelShape.length + 1 && given[given.length - 1] === 1 && labelShape.every((d, i) => d === given[i]);
+  if (!ok) {
+    throw new RangeError(`Expected ${argument} of shape ${shapeString([null, ...labelShape])} (class indices) for ` +
+      `sparseCategoricalCrossentropy but received shape ${shapeString(y.shape)}`);
+  }
+  const v = y.values;
+  const labels = y.dtype === 'int32' ? (v as Int32Array) : new Int32Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    if (!Number.isInteger(v[i]) || v[i] < 0 || v[i] >= classes) {
+      throw new RangeError(expected(`a class index in [0, ${classes})`, `${argument}[${i}]`, v[i]));
+    }
+    labels[i] = v[i];
+  }
+  return new Tensor(labels, [y.shape[0], ...labelShape], 'int32');
+}
+
 /** y checked against the model output: int32 class labels for the sparse loss, else float32 of the output shape. */
 export function prepareTargets(graph: TrainableGraph, loss: ResolvedLoss, y: Tensor, batchCount: number, argument: string): Tensor {
   if (y.shape[0] !== batchCount) {
     throw new RangeError(`Expected ${argument} to have ${batchCount} samples (as the inputs) but received shape ${shapeString(y.shape)}`);
   }
   const out = graph.outputShape();
-  if (loss.sparse) {
-    const classes = out[out.length - 1];
-    const labelShape = out.slice(0, -1);
-    const given = y.shape.slice(1);
-    const ok = given.length === labelShape.length ? given.every((d, i) => d === labelShape[i])
-      : given.length === labelShape.length + 1 && given[given.length - 1] === 1 && labelShape.every((d, i) => d === given[i]);
-    if (!ok) {
-      throw new RangeError(`Expected ${argument} of shape ${shapeString([null, ...labelShape])} (class indices) for ` +
-        `sparseCategoricalCrossentropy but received shape ${shapeString(y.shape)}`);
-    }
-    const v = y.values;
-    const labels = y.dtype === 'int32' ? (v as Int32Array) : new Int32Array(v.length);
-    for (let i = 0; i < v.length; i++) {
-      if (!Number.isInteger(v[i]) || v[i] < 0 || v[i] >= classes) {
-        throw new RangeError(expected(`a class index in [0, ${classes})`, `${argument}[${i}]`, v[i]));
-      }
-      labels[i] = v[i];
-    }
-    return new Tensor(labels, [y.shape[0], ...labelShape], 'int32');
-  }
+  if (loss.sparse) return sparseLabels(y, out, argument);
   const given = y.shape.slice(1);
   if (given.length !== out.length || given.some((d, i) => d !== out[i])) {
     throw new RangeError(`Expected ${argument} of shape ${shapeString([null, ...out])} (the model's output) but received ` +
